@@ -1,0 +1,1 @@
+"""Accounts: users, professionals, passwords, tokens and settings."""

@@ -1,0 +1,71 @@
+"""Access tokens: short-lived JWTs with a pinned algorithm and every registered claim checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import jwt
+
+from shared.config import Settings, get_settings
+from shared.errors import Unauthenticated
+
+ALGORITHM = "HS256"
+ACCESS_TYPE = "access"
+REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "typ", "role")
+
+
+def issue_access_token(*, user_id: int, role: str, professional_id: int | None,
+                       settings: Settings | None = None, now: dt.datetime | None = None) -> tuple[str, int]:
+    """Sign an access token for a user; returns (token, seconds until it expires)."""
+    settings = settings or get_settings()
+    now = now or dt.datetime.now(dt.UTC)
+    lifetime = settings.access_token_minutes * 60
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": str(user_id),
+        "typ": ACCESS_TYPE,
+        "role": role,
+        "pid": professional_id,
+        "iat": int(now.timestamp()),
+        "exp": int(now.timestamp()) + lifetime,
+        "jti": uuid.uuid4().hex,
+    }
+    token = jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM, headers={"kid": settings.jwt_key_id})
+    return token, lifetime
+
+
+def _key_for(kid: str | None, settings: Settings) -> str:
+    # The current key is named by JWT_KEY_ID; previous keys keep validating during a rotation as "prev-<n>".
+    if kid == settings.jwt_key_id:
+        return settings.jwt_secret
+    if kid and kid.startswith("prev-") and kid[5:].isdigit():
+        index = int(kid[5:])
+        if index < len(settings.jwt_previous_secrets):
+            return settings.jwt_previous_secrets[index]
+    raise Unauthenticated("The access token is signed with an unknown key.")
+
+
+def decode_access_token(token: str, settings: Settings | None = None) -> dict:
+    """Verify signature, algorithm, issuer, audience, type and expiry; raise Unauthenticated otherwise."""
+    settings = settings or get_settings()
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise Unauthenticated("The access token is malformed.") from None
+    if header.get("alg") != ALGORITHM:
+        raise Unauthenticated("The access token uses a forbidden algorithm.")
+    key = _key_for(header.get("kid"), settings)
+    try:
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=settings.jwt_audience,
+                            issuer=settings.jwt_issuer, options={"require": list(REQUIRED_CLAIMS)})
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("The access token has expired.") from None
+    except jwt.PyJWTError:
+        raise Unauthenticated("The access token is invalid.") from None
+    if claims.get("typ") != ACCESS_TYPE:
+        raise Unauthenticated("The token is not an access token.")
+    if claims.get("role") not in ("professional", "admin") or not str(claims.get("sub", "")).isdigit():
+        raise Unauthenticated("The access token is invalid.")
+    return claims

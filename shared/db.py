@@ -1,0 +1,86 @@
+"""Engine, sessions and the unit of work that owns every commit and rollback."""
+
+from __future__ import annotations
+
+import threading
+from typing import Self
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.config import get_settings
+
+_lock = threading.Lock()
+_engine: Engine | None = None
+_session_factory: sessionmaker[Session] | None = None
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """An engine with settings that suit short requests behind PgBouncer."""
+    connect_args = {"connect_timeout": 5, "prepare_threshold": None}
+    connect_args.update(kwargs.pop("connect_args", {}))
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=kwargs.pop("pool_size", 5),
+        max_overflow=kwargs.pop("max_overflow", 10),
+        connect_args=connect_args,
+        **kwargs,
+    )
+
+
+def get_engine() -> Engine:
+    """The process-wide engine, built from settings on first use."""
+    global _engine, _session_factory
+    if _engine is None:
+        with _lock:
+            if _engine is None:
+                _engine = make_engine(get_settings().database_url)
+                _session_factory = sessionmaker(_engine, expire_on_commit=False)
+    return _engine
+
+
+def reset_engine() -> None:
+    """Dispose of the engine so the next use rebuilds it from settings (tests)."""
+    global _engine, _session_factory
+    with _lock:
+        if _engine is not None:
+            _engine.dispose()
+        _engine = None
+        _session_factory = None
+
+
+class UnitOfWork:
+    """One transaction: `with unit_of_work() as uow: ...; uow.commit()`; leaving without commit rolls back."""
+
+    def __init__(self, session_factory: sessionmaker[Session] | None = None):
+        self._factory = session_factory
+        self.session: Session
+        self.committed = False
+
+    def __enter__(self) -> Self:
+        factory = self._factory
+        if factory is None:
+            get_engine()
+            factory = _session_factory
+        self.session = factory()
+        self.committed = False
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def unit_of_work() -> UnitOfWork:
+    """A unit of work on the process-wide engine."""
+    return UnitOfWork()

@@ -1,0 +1,481 @@
+"""Typed SQLAlchemy models for every table; the rules that must never break live in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import INET, JSONB, UUID, ExcludeConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UserRole(enum.StrEnum):
+    professional = "professional"
+    admin = "admin"
+
+
+class AppointmentStatus(enum.StrEnum):
+    pending = "pending"
+    confirmed = "confirmed"
+    completed = "completed"
+    cancelled_by_professional = "cancelled_by_professional"
+    cancelled_by_client = "cancelled_by_client"
+
+
+ACTIVE_STATUSES = (AppointmentStatus.pending, AppointmentStatus.confirmed)
+ACTIVE_STATUS_SQL = "status IN ('pending', 'confirmed')"
+
+
+class DefaultAppointmentStatus(enum.StrEnum):
+    pending = "pending"
+    confirmed = "confirmed"
+
+
+class RequestStatus(enum.StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    rejected = "rejected"
+    expired = "expired"
+
+
+class NotificationStatus(enum.StrEnum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+
+
+class LinkPurpose(enum.StrEnum):
+    appointment = "appointment"
+    appointment_request = "appointment_request"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+def _created() -> Mapped[dt.datetime]:
+    return mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+def _updated() -> Mapped[dt.datetime]:
+    # Kept current by the set_updated_at trigger on every UPDATE.
+    return mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("email = lower(btrim(email))", name="email_normalized"),
+        CheckConstraint("length(email) BETWEEN 3 AND 254", name="email_length"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), nullable=False, unique=True)
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[UserRole] = mapped_column(_enum(UserRole, "user_role"), nullable=False,
+                                           server_default=UserRole.professional.value)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+    professional: Mapped[Professional | None] = relationship(back_populates="user", uselist=False)
+
+
+class Professional(Base):
+    __tablename__ = "professionals"
+    __table_args__ = (
+        CheckConstraint("public_slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="public_slug_format"),
+        CheckConstraint("length(public_slug) BETWEEN 3 AND 80", name="public_slug_length"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+                                         unique=True)
+    business_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    public_slug: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False, server_default="Europe/Madrid")
+    phone: Mapped[str | None] = mapped_column(String(40))
+    bio: Mapped[str | None] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+    user: Mapped[User] = relationship(back_populates="professional")
+    settings: Mapped[ProfessionalSettings] = relationship(back_populates="professional", uselist=False)
+
+
+class ProfessionalSettings(Base):
+    __tablename__ = "professional_settings"
+    __table_args__ = (
+        CheckConstraint("booking_advance_days BETWEEN 1 AND 365", name="booking_advance_days_range"),
+        CheckConstraint("cancellation_policy_hours BETWEEN 0 AND 720", name="cancellation_policy_hours_range"),
+        CheckConstraint("reminder_time_before_appointment_minutes BETWEEN 0 AND 10080",
+                        name="reminder_minutes_range"),
+        CheckConstraint("slot_interval_minutes IS NULL OR slot_interval_minutes BETWEEN 5 AND 720",
+                        name="slot_interval_range"),
+        CheckConstraint("buffer_minutes BETWEEN 0 AND 240", name="buffer_minutes_range"),
+        CheckConstraint("minimum_notice_minutes BETWEEN 0 AND 43200", name="minimum_notice_range"),
+        CheckConstraint("max_pending_public_bookings BETWEEN 1 AND 50", name="max_pending_public_range"),
+        CheckConstraint("locale IN ('es', 'en')", name="locale_supported"),
+    )
+
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    allow_public_booking: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    default_appointment_status: Mapped[DefaultAppointmentStatus] = mapped_column(
+        _enum(DefaultAppointmentStatus, "default_appointment_status"), nullable=False,
+        server_default=DefaultAppointmentStatus.confirmed.value)
+    booking_advance_days: Mapped[int] = mapped_column(Integer, nullable=False, server_default="60")
+    cancellation_policy_hours: Mapped[int] = mapped_column(Integer, nullable=False, server_default="24")
+    reminder_time_before_appointment_minutes: Mapped[int] = mapped_column(Integer, nullable=False,
+                                                                          server_default="1440")
+    email_notification_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False,
+                                                             server_default=text("true"))
+    slot_interval_minutes: Mapped[int | None] = mapped_column(Integer)
+    buffer_minutes: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    minimum_notice_minutes: Mapped[int] = mapped_column(Integer, nullable=False, server_default="120")
+    max_pending_public_bookings: Mapped[int] = mapped_column(Integer, nullable=False, server_default="3")
+    locale: Mapped[str] = mapped_column(String(5), nullable=False, server_default="es")
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+    professional: Mapped[Professional] = relationship(back_populates="settings")
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (
+        UniqueConstraint("professional_id", "id"),
+        CheckConstraint("duration_minutes BETWEEN 5 AND 720", name="duration_range"),
+        CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),
+        Index("ix_services_professional_id_is_active", "professional_id", "is_active"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    duration_minutes: Mapped[int] = mapped_column(Integer, nullable=False)
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False, server_default="0")
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    __table_args__ = (
+        UniqueConstraint("professional_id", "id"),
+        UniqueConstraint("professional_id", "email", postgresql_nulls_not_distinct=True),
+        CheckConstraint("email = lower(btrim(email))", name="email_normalized"),
+        CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),
+        Index("ix_clients_name_trgm", "name", postgresql_using="gin",
+              postgresql_ops={"name": "gin_trgm_ops"}),
+        Index("ix_clients_email_trgm", "email", postgresql_using="gin",
+              postgresql_ops={"email": "gin_trgm_ops"}),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+
+class AvailabilityBlock(Base):
+    __tablename__ = "availability_blocks"
+    __table_args__ = (
+        CheckConstraint("start_time < end_time", name="start_before_end"),
+        CheckConstraint("day_of_week BETWEEN 0 AND 6", name="day_of_week_range"),
+        CheckConstraint(
+            "(is_recurring AND day_of_week IS NOT NULL AND specific_date IS NULL)"
+            " OR (NOT is_recurring AND specific_date IS NOT NULL AND day_of_week IS NULL)",
+            name="recurring_or_specific_date",
+        ),
+        Index("uq_availability_blocks_recurring_start", "professional_id", "day_of_week", "start_time",
+              unique=True, postgresql_where=text("is_recurring")),
+        Index("uq_availability_blocks_specific_start", "professional_id", "specific_date", "start_time",
+              unique=True, postgresql_where=text("NOT is_recurring")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    is_recurring: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    day_of_week: Mapped[int | None] = mapped_column(SmallInteger)  # 0 = Monday … 6 = Sunday
+    specific_date: Mapped[dt.date | None] = mapped_column(Date)
+    start_time: Mapped[dt.time] = mapped_column(Time, nullable=False)
+    end_time: Mapped[dt.time] = mapped_column(Time, nullable=False)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+
+class TimeOff(Base):
+    __tablename__ = "time_off"
+    __table_args__ = (
+        CheckConstraint("start_datetime < end_datetime", name="start_before_end"),
+        Index("ix_time_off_professional_id_start_datetime", "professional_id", "start_datetime"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    start_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    end_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (
+        ForeignKeyConstraint(["professional_id", "client_id"], ["clients.professional_id", "clients.id"],
+                             name="fk_appointments_client_same_professional"),
+        ForeignKeyConstraint(["professional_id", "service_id"], ["services.professional_id", "services.id"],
+                             name="fk_appointments_service_same_professional"),
+        CheckConstraint("start_datetime < end_datetime", name="start_before_end"),
+        ExcludeConstraint(
+            ("professional_id", "="),
+            (text("tstzrange(start_datetime, end_datetime, '[)')"), "&&"),
+            name="ex_appointments_no_overlap",
+            using="gist",
+            where=text(ACTIVE_STATUS_SQL),
+        ),
+        Index("ix_appointments_active_professional_start", "professional_id", "start_datetime",
+              postgresql_where=text(ACTIVE_STATUS_SQL)),
+        Index("ix_appointments_active_start", "start_datetime", postgresql_where=text(ACTIVE_STATUS_SQL)),
+        Index("ix_appointments_professional_id_start_datetime", "professional_id", "start_datetime"),
+        Index("ix_appointments_client_id", "client_id"),
+        Index("ix_appointments_service_id", "service_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    client_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    service_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    start_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    end_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    status: Mapped[AppointmentStatus] = mapped_column(_enum(AppointmentStatus, "appointment_status"),
+                                                      nullable=False,
+                                                      server_default=AppointmentStatus.pending.value)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_from_public_link: Mapped[bool] = mapped_column(Boolean, nullable=False,
+                                                           server_default=text("false"))
+    # Bumped on every reschedule or cancellation: the calendar file's SEQUENCE.
+    sequence: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+    client: Mapped[Client] = relationship(
+        primaryjoin="and_(Appointment.client_id == Client.id,"
+                    " Appointment.professional_id == Client.professional_id)",
+        foreign_keys="[Appointment.client_id, Appointment.professional_id]", viewonly=True)
+    service: Mapped[Service] = relationship(
+        primaryjoin="and_(Appointment.service_id == Service.id,"
+                    " Appointment.professional_id == Service.professional_id)",
+        foreign_keys="[Appointment.service_id, Appointment.professional_id]", viewonly=True)
+
+
+class AppointmentRequest(Base):
+    __tablename__ = "appointment_requests"
+    __table_args__ = (
+        ForeignKeyConstraint(["professional_id", "service_id"], ["services.professional_id", "services.id"],
+                             name="fk_appointment_requests_service_same_professional"),
+        CheckConstraint("start_datetime < end_datetime", name="start_before_end"),
+        CheckConstraint("email = lower(btrim(email))", name="email_normalized"),
+        Index("ix_appointment_requests_professional_id_status", "professional_id", "status"),
+        Index("ix_appointment_requests_pending_start", "start_datetime",
+              postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    service_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    start_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    end_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    notes: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"), nullable=False,
+                                                  server_default=RequestStatus.pending.value)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+
+class PublicLink(Base):
+    """A client's link to see, cancel or reschedule an appointment (or follow a request), by token."""
+
+    __tablename__ = "public_links"
+    __table_args__ = (
+        CheckConstraint("(appointment_id IS NOT NULL) OR (appointment_request_id IS NOT NULL)",
+                        name="points_somewhere"),
+        CheckConstraint("octet_length(token_hash) = 32", name="token_hash_sha256"),
+        Index("ix_public_links_appointment_id", "appointment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
+    appointment_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appointment_requests.id", ondelete="CASCADE"))
+    purpose: Mapped[LinkPurpose] = mapped_column(_enum(LinkPurpose, "link_purpose"), nullable=False)
+    # Only the SHA-256 of the token is stored; the nonce lets the server re-derive it (HMAC with
+    # LINK_SECRET) when an email is sent later, so a database dump alone yields no usable link.
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, unique=True)
+    token_nonce: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+
+class Notification(Base):
+    """The outbox: written in the same transaction as the change that causes it, sent by a job."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        CheckConstraint("(status = 'sent') = (sent_at IS NOT NULL)", name="sent_at_iff_sent"),
+        Index("ix_notifications_unsent", "scheduled_for", postgresql_where=text("status IN ('pending', 'sending')")),
+        Index("ix_notifications_professional_id_created_at", "professional_id", "created_at"),
+        Index("ix_notifications_appointment_id", "appointment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    professional_id: Mapped[int | None] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
+    appointment_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appointment_requests.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(60), nullable=False)
+    channel: Mapped[str] = mapped_column(String(20), nullable=False, server_default="email")
+    recipient: Mapped[str] = mapped_column(String(254), nullable=False)
+    # Unique when set: one reminder per appointment and start, one of each kind per event.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
+    status: Mapped[NotificationStatus] = mapped_column(_enum(NotificationStatus, "notification_status"),
+                                                       nullable=False,
+                                                       server_default=NotificationStatus.pending.value)
+    scheduled_for: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
+                                                       server_default=func.now())
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    provider_message_id: Mapped[str | None] = mapped_column(String(200))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_logs"
+    __table_args__ = (
+        Index("ix_audit_logs_professional_id_created_at", "professional_id", "created_at"),
+        Index("ix_audit_logs_actor_user_id_created_at", "actor_user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    professional_id: Mapped[int | None] = mapped_column(ForeignKey("professionals.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(80), nullable=False)
+    entity_type: Mapped[str | None] = mapped_column(String(60))
+    entity_id: Mapped[int | None] = mapped_column(BigInteger)
+    ip_address: Mapped[str | None] = mapped_column(INET)
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, nullable=False,
+                                                      server_default=text("'{}'::jsonb"))
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class PasswordResetToken(Base):
+    __tablename__ = "password_reset_tokens"
+    __table_args__ = (
+        CheckConstraint("octet_length(token_hash) = 32", name="token_hash_sha256"),
+        Index("ix_password_reset_tokens_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, unique=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class RefreshToken(Base):
+    """One opaque refresh token (stored as SHA-256) in a rotation family; reuse revokes the family."""
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (
+        CheckConstraint("octet_length(token_hash) = 32", name="token_hash_sha256"),
+        Index("ix_refresh_tokens_family_id", "family_id"),
+        Index("ix_refresh_tokens_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    family_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, unique=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _created()
+
+
+TABLES_WITH_UPDATED_AT = tuple(
+    t.name for t in Base.metadata.sorted_tables if "updated_at" in t.c
+)
