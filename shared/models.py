@@ -148,7 +148,8 @@ class ProfessionalSettings(Base):
     __tablename__ = "professional_settings"
     __table_args__ = (
         CheckConstraint("booking_advance_days BETWEEN 1 AND 365", name="booking_advance_days_range"),
-        CheckConstraint("cancellation_policy_hours BETWEEN 0 AND 720", name="cancellation_policy_hours_range"),
+        CheckConstraint("cancellation_policy_hours BETWEEN 0 AND 720",
+                        name="cancellation_policy_hours_range"),
         CheckConstraint("reminder_time_before_appointment_minutes BETWEEN 0 AND 10080",
                         name="reminder_minutes_range"),
         CheckConstraint("slot_interval_minutes IS NULL OR slot_interval_minutes BETWEEN 5 AND 720",
@@ -390,7 +391,8 @@ class Notification(Base):
     __table_args__ = (
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         CheckConstraint("(status = 'sent') = (sent_at IS NOT NULL)", name="sent_at_iff_sent"),
-        Index("ix_notifications_unsent", "scheduled_for", postgresql_where=text("status IN ('pending', 'sending')")),
+        Index("ix_notifications_unsent", "scheduled_for",
+              postgresql_where=text("status IN ('pending', 'sending')")),
         Index("ix_notifications_professional_id_created_at", "professional_id", "created_at"),
         Index("ix_notifications_appointment_id", "appointment_id"),
     )

@@ -1,0 +1,43 @@
+"""Rate limits shared by every replica (Redis in production, memory in a single local process)."""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from shared.config import get_settings
+from shared.errors import RateLimited
+
+
+@functools.cache
+def _limiter(storage_url: str) -> MovingWindowRateLimiter:
+    return MovingWindowRateLimiter(storage_from_string(storage_url))
+
+
+def limiter() -> MovingWindowRateLimiter:
+    return _limiter(get_settings().rate_limit_storage_url)
+
+
+def hit(rule: str, *identifiers: str, detail: str = "Too many requests. Try again later.") -> None:
+    """Count one request against `rule` ("10/minute") for the identifiers; raise RateLimited when over."""
+    item = parse(rule)
+    keys = [str(i) for i in identifiers]
+    limits_ = limiter()
+    if not limits_.hit(item, *keys):
+        reset_at, _remaining = limits_.get_window_stats(item, *keys)
+        raise RateLimited(detail, retry_after=max(1, math.ceil(reset_at - time.time())))
+
+
+def client_ip(remote_addr: str | None, forwarded_for: str | None, trusted_proxies: int | None = None) -> str:
+    """The client's address, from X-Forwarded-For only as far as the configured trusted proxies reach."""
+    trusted = get_settings().trusted_proxy_count if trusted_proxies is None else trusted_proxies
+    if trusted and forwarded_for:
+        hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+        if len(hops) >= trusted:
+            return hops[-trusted]
+    return remote_addr or "unknown"
