@@ -453,6 +453,8 @@ class PasswordResetToken(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     token_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, unique=True)
+    # As for public links: the emailed token is re-derived from this nonce with LINK_SECRET.
+    token_nonce: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created()
