@@ -80,6 +80,7 @@ class NotificationStatus(enum.StrEnum):
     sending = "sending"
     sent = "sent"
     failed = "failed"
+    skipped = "skipped"  # no longer relevant when its turn came (e.g. a reminder for a cancelled appointment)
 
 
 class LinkPurpose(enum.StrEnum):

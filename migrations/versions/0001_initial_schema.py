@@ -754,7 +754,7 @@ def upgrade() -> None:
         ),
         sa.Column(
             "status",
-            sa.Enum("pending", "sending", "sent", "failed", name="notification_status"),
+            sa.Enum("pending", "sending", "sent", "failed", "skipped", name="notification_status"),
             server_default="pending",
             nullable=False,
         ),
