@@ -1,0 +1,1 @@
+"""Notifications: e-mail rendering, calendar invites, MIME assembly and delivery backends."""
