@@ -9,6 +9,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import get_settings
+from shared.notifications import dispatch
 
 _lock = threading.Lock()
 _engine: Engine | None = None
@@ -22,6 +23,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
+        hide_parameters=True,  # bound values (emails, notes) never reach exception messages or logs
         pool_size=kwargs.pop("pool_size", 5),
         max_overflow=kwargs.pop("max_overflow", 10),
         connect_args=connect_args,
@@ -37,6 +39,8 @@ def get_engine() -> Engine:
             if _engine is None:
                 _engine = make_engine(get_settings().database_url)
                 _session_factory = sessionmaker(_engine, expire_on_commit=False)
+                # Notification rows written in a transaction reach the queue only once it commits.
+                dispatch.install(_session_factory)
     return _engine
 
 

@@ -14,7 +14,10 @@ from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# One database (and Redis database) per test run, so that runs side by side never share state.
+RUN_ID = os.getpid()
+TEST_DATABASE = f"agenda_test_{RUN_ID}"
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + RUN_ID % 15}")
 
 
 def database_url(name: str) -> str:
@@ -23,14 +26,22 @@ def database_url(name: str) -> str:
     return urlunsplit(("postgresql+psycopg", parts.netloc, f"/{name}", parts.query, ""))
 
 
-def create_database(name: str) -> str:
+def _admin_execute(*statements: str) -> None:
     engine = create_engine(database_url(urlsplit(ADMIN_URL).path.lstrip("/") or "postgres"),
                            isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        for statement in statements:
+            conn.execute(text(statement))
     engine.dispose()
+
+
+def create_database(name: str) -> str:
+    _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     return database_url(name)
+
+
+def drop_database(name: str) -> None:
+    _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def migrate(url: str, revision: str = "head", direction: str = "upgrade") -> None:
@@ -64,7 +75,7 @@ TEST_ENV = {
 def pytest_configure(config):
     # Every setting the code reads comes from here, so a developer's shell cannot leak into the suite.
     os.environ.update(TEST_ENV)
-    os.environ["DATABASE_URL"] = database_url("agenda_test")
+    os.environ["DATABASE_URL"] = database_url(TEST_DATABASE)
     os.environ.setdefault("EMAIL_DIR", tempfile.mkdtemp(prefix="agenda-outbox-"))
     os.environ.setdefault("HUEY_SQLITE_PATH", os.path.join(tempfile.mkdtemp(), "huey.sqlite3"))
 
@@ -72,9 +83,13 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def db_url() -> str:
     """The migrated test database's URL."""
-    url = create_database("agenda_test")
+    url = create_database(TEST_DATABASE)
     migrate(url)
-    return url
+    yield url
+    from shared.db import reset_engine
+
+    reset_engine()
+    drop_database(TEST_DATABASE)
 
 
 @pytest.fixture(scope="session")
@@ -100,10 +115,12 @@ def _fresh_state(request):
     from shared.db import reset_engine
 
     reset_settings()
-    yield
-    if "db_url" in request.fixturenames:
+    uses_database = "db_url" in request.fixturenames
+    if uses_database:
         engine = request.getfixturevalue("db_engine")
         tables = request.getfixturevalue("table_names")
+    yield
+    if uses_database:
         reset_engine()
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

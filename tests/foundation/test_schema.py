@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.models import Base
-from tests.conftest import create_database, migrate
+from tests.conftest import RUN_ID, create_database, drop_database, migrate
 from tests.factories import make_appointment, make_block, make_client, make_professional, make_service
 
 pytestmark = pytest.mark.schema
@@ -27,7 +27,9 @@ EXPECTED_TABLES = {
 
 @pytest.fixture(scope="module")
 def schema_url():
-    return create_database("agenda_schema_test")
+    name = f"agenda_schema_test_{RUN_ID}"
+    yield create_database(name)
+    drop_database(name)
 
 
 def _tables(url: str) -> set[str]:
@@ -58,7 +60,8 @@ def test_models_and_migrations_agree(schema_url):
     migrate(schema_url, "head")
     engine = create_engine(schema_url)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        options = {"compare_type": True, "compare_server_default": True}
+        context = MigrationContext.configure(conn, opts=options)
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []
@@ -103,7 +106,8 @@ def test_database_refuses_a_client_or_service_of_another_professional(raw_sessio
     service = make_service(raw_session, pro)
     foreign_client = make_client(raw_session, other)
     _violates(raw_session, "23503", lambda: make_appointment(
-        raw_session, pro, service=service, client=foreign_client, start=dt.datetime(2027, 3, 1, 9, tzinfo=UTC)))
+        raw_session, pro, service=service, client=foreign_client,
+        start=dt.datetime(2027, 3, 1, 9, tzinfo=UTC)))
     foreign_service = make_service(raw_session, other)
     own_client = make_client(raw_session, pro)
     _violates(raw_session, "23503", lambda: make_appointment(
