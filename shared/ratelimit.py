@@ -11,7 +11,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from shared.config import get_settings
-from shared.errors import RateLimited
+from shared.errors import RateLimited, ServiceUnavailable
 
 
 @functools.cache
@@ -28,9 +28,14 @@ def hit(rule: str, *identifiers: str, detail: str = "Too many requests. Try agai
     item = parse(rule)
     keys = [str(i) for i in identifiers]
     limits_ = limiter()
-    if not limits_.hit(item, *keys):
+    try:
+        allowed = limits_.hit(item, *keys)
+        if allowed:
+            return
         reset_at, _remaining = limits_.get_window_stats(item, *keys)
-        raise RateLimited(detail, retry_after=max(1, math.ceil(reset_at - time.time())))
+    except Exception as exc:  # the storage is down: refuse rather than let unlimited traffic through
+        raise ServiceUnavailable("Rate limiting is unavailable; try again shortly.") from exc
+    raise RateLimited(detail, retry_after=max(1, math.ceil(reset_at - time.time())))
 
 
 def client_ip(remote_addr: str | None, forwarded_for: str | None, trusted_proxies: int | None = None) -> str:

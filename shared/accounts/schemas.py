@@ -1,0 +1,203 @@
+"""What the auth, profile and settings endpoints accept and return, named by direction."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from shared import fields as agenda_fields
+from shared.accounts import slugs
+
+NAME_LENGTH = 200
+PHONE_LENGTH = 40
+BIO_LENGTH = 5000
+SECRET_LENGTH = 1024  # passwords and tokens: generous, but bounded before any hashing happens
+
+
+class Text(fields.String):
+    """A string trimmed of surrounding whitespace; with `blank_as_none`, an empty result loads as None."""
+
+    def __init__(self, *, blank_as_none: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.blank_as_none = blank_as_none
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str | None:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        return None if self.blank_as_none and not text else text
+
+    def _validate(self, value) -> None:
+        if value is not None:  # a blank that became None has nothing left to check
+            super()._validate(value)
+
+
+class Slug(fields.String):
+    """A public slug: trimmed and lower-cased, then 3–80 letters, digits and single dashes."""
+
+    default_error_messages = {
+        "slug": "Use 3 to 80 lower-case letters, digits and single dashes, e.g. dr-ana-lopez.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        slug = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+        if not slugs.is_valid(slug):
+            raise self.make_error("slug")
+        return slug
+
+
+class StrictInteger(fields.Integer):
+    """A JSON integer: strings, floats and booleans are refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false, nothing else."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def _name(**kwargs) -> Text:
+    return Text(validate=validate.Length(min=1, max=NAME_LENGTH), **kwargs)
+
+
+def _secret(**kwargs) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=SECRET_LENGTH), **kwargs)
+
+
+class RegistrationCreate(Schema):
+    email = agenda_fields.Email(required=True)
+    password = fields.String(required=True, validate=validate.Length(max=SECRET_LENGTH))
+    name = _name(required=True)
+    business_name = _name(required=True)
+    public_slug = Slug(load_default=None)
+    timezone = agenda_fields.IanaTimezone(load_default="Europe/Madrid")
+
+
+class LoginCreate(Schema):
+    # Any string: a malformed email is just a failed login, answered like every other.
+    email = fields.String(required=True, validate=validate.Length(max=320))
+    password = _secret(required=True)
+
+
+class RefreshCreate(Schema):
+    refresh_token = _secret(required=True)
+
+
+class ForgotPasswordCreate(Schema):
+    email = agenda_fields.Email(required=True)
+
+
+class PasswordResetCreate(Schema):
+    token = _secret(required=True)
+    password = fields.String(required=True, validate=validate.Length(max=SECRET_LENGTH))
+
+
+class ProfileUpdate(Schema):
+    """Any subset of the fields; those left out keep their value."""
+
+    name = _name()
+    business_name = _name()
+    public_slug = Slug()
+    timezone = agenda_fields.IanaTimezone()
+    phone = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=PHONE_LENGTH))
+    bio = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=BIO_LENGTH))
+
+
+class SettingsUpdate(Schema):
+    """Any subset of the settings; those left out keep their value (a merge)."""
+
+    booking_advance_days = StrictInteger(validate=validate.Range(1, 365))
+    cancellation_policy_hours = StrictInteger(validate=validate.Range(0, 720))
+    reminder_time_before_appointment_minutes = StrictInteger(validate=validate.Range(0, 10080))
+    default_appointment_status = fields.String(validate=validate.OneOf(["pending", "confirmed"]))
+    allow_public_booking = StrictBoolean()
+    email_notification_enabled = StrictBoolean()
+    slot_interval_minutes = StrictInteger(allow_none=True, validate=validate.Range(5, 720))
+    buffer_minutes = StrictInteger(validate=validate.Range(0, 240))
+    minimum_notice_minutes = StrictInteger(validate=validate.Range(0, 43200))
+    max_pending_public_bookings = StrictInteger(validate=validate.Range(1, 50))
+    locale = fields.String(validate=validate.OneOf(["es", "en"]))
+
+
+SETTINGS_FIELDS = tuple(SettingsUpdate().fields)
+
+
+class SettingsRead(Schema):
+    booking_advance_days = fields.Integer()
+    cancellation_policy_hours = fields.Integer()
+    reminder_time_before_appointment_minutes = fields.Integer()
+    default_appointment_status = fields.String()
+    allow_public_booking = fields.Boolean()
+    email_notification_enabled = fields.Boolean()
+    slot_interval_minutes = fields.Integer(allow_none=True)
+    buffer_minutes = fields.Integer()
+    minimum_notice_minutes = fields.Integer()
+    max_pending_public_bookings = fields.Integer()
+    locale = fields.String()
+    updated_at = agenda_fields.AwareDateTime()
+
+
+class UserRead(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    is_active = fields.Boolean()
+    last_login_at = agenda_fields.AwareDateTime(allow_none=True)
+    created_at = agenda_fields.AwareDateTime()
+
+
+class ProfessionalRead(Schema):
+    id = fields.Integer()
+    business_name = fields.String()
+    public_slug = fields.String()
+    timezone = fields.String()
+    phone = fields.String(allow_none=True)
+    bio = fields.String(allow_none=True)
+    is_active = fields.Boolean()
+    created_at = agenda_fields.AwareDateTime()
+    updated_at = agenda_fields.AwareDateTime()
+
+
+class MeRead(Schema):
+    user = fields.Nested(UserRead)
+    professional = fields.Nested(ProfessionalRead, allow_none=True)
+
+
+class TokensRead(Schema):
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+
+
+class SessionRead(TokensRead):
+    """Tokens plus who they belong to (register, login)."""
+
+    user = fields.Nested(UserRead)
+    professional = fields.Nested(ProfessionalRead, allow_none=True)
+
+
+class PublicServiceRead(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    description = fields.String(allow_none=True)
+    duration_minutes = fields.Integer()
+    price = agenda_fields.Price()
+
+
+class PublicProfileRead(Schema):
+    name = fields.String()
+    business_name = fields.String()
+    public_slug = fields.String()
+    timezone = fields.String()
+    bio = fields.String(allow_none=True)
+    services = fields.List(fields.Nested(PublicServiceRead))

@@ -1,0 +1,249 @@
+"""Account services: register, log in, refresh, log out, reset passwords, activate and deactivate accounts.
+
+Profile and settings services live in shared.accounts.profile and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select, update
+
+from shared import linktokens, ratelimit
+from shared.accounts import lockout, refresh, slugs
+from shared.accounts.common import NO_ORIGIN, Origin, insert_unique, is_active, normalize_email, record
+from shared.accounts.common import user_by_email as _user_by_email
+from shared.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    validate_password,
+    verify_dummy,
+    verify_password,
+)
+from shared.accounts.profile import (  # noqa: F401  (the profile services are part of this API)
+    get_me,
+    get_settings,
+    public_profile,
+    update_profile,
+    update_settings,
+)
+from shared.accounts.tokens import issue_access_token
+from shared.errors import BadRequest, Conflict, Gone, NotFound, RateLimited, Unauthenticated
+from shared.models import PasswordResetToken, Professional, ProfessionalSettings, User, UserRole
+from shared.notifications import outbox
+
+# Per client address, shared by every replica through the rate-limit storage.
+LOGIN_RULE = "20/minute"
+REGISTER_RULE = "10/hour"
+REFRESH_RULE = "60/minute"
+FORGOT_PASSWORD_RULE = "5/15minutes"
+RESET_PASSWORD_RULE = "10/15minutes"
+# Per account, silently: past it, forgot-password still answers 202 but sends nothing more.
+RESET_EMAILS_PER_ACCOUNT_RULE = "3/hour"
+RESET_TOKEN_LIFETIME = dt.timedelta(hours=1)
+SLUG_ATTEMPTS = 50
+
+DUPLICATE_EMAIL = "An account with this email already exists."
+SLUG_TAKEN = "This public slug is already taken."
+BAD_CREDENTIALS = "Incorrect email or password."
+INVALID_RESET = "This password reset link is not valid."
+
+
+def _session_body(session, user: User) -> dict[str, Any]:
+    professional = user.professional
+    access, expires_in = issue_access_token(user_id=user.id, role=user.role.value,
+                                            professional_id=professional.id if professional else None)
+    return {"access_token": access, "refresh_token": refresh.issue(session, user_id=user.id),
+            "token_type": "Bearer", "expires_in": expires_in, "user": user, "professional": professional}
+
+
+def _add_professional(session, user: User, business_name: str, requested_slug: str | None,
+                      timezone: str) -> Professional:
+    """Insert the profile with the requested slug (409 if taken) or a derived one (suffixed until free)."""
+    if requested_slug is not None:
+        candidates = [requested_slug]
+    else:
+        base = slugs.slugify(business_name)
+        taken = set(session.scalars(select(Professional.public_slug).where(
+            (Professional.public_slug == base) | Professional.public_slug.like(f"{base}-%"))))
+        candidates = [s for s in (slugs.with_suffix(base, n) for n in range(1, len(taken) + SLUG_ATTEMPTS))
+                      if s not in taken][:SLUG_ATTEMPTS]
+    for slug in candidates:
+        professional = Professional(user_id=user.id, business_name=business_name, public_slug=slug,
+                                    timezone=timezone)
+        # A concurrent registration may take the slug between the look-up and the insert: try the next.
+        if insert_unique(session, professional, "uq_professionals_public_slug"):
+            return professional
+    raise Conflict(SLUG_TAKEN, errors={"public_slug": [SLUG_TAKEN]})
+
+
+def register(uow, *, registration_in: dict[str, Any], origin: Origin = NO_ORIGIN) -> dict[str, Any]:
+    """Create user, professional profile and default settings in one transaction; log the user in."""
+    ratelimit.hit(REGISTER_RULE, "register-ip", origin.limit_key)
+    data = registration_in
+    validate_password(data["password"])
+    session = uow.session
+    email = normalize_email(data["email"])
+    user = User(email=email, password_hash=hash_password(data["password"]), name=data["name"],
+                role=UserRole.professional)
+    if _user_by_email(session, email) is not None or not insert_unique(session, user, "uq_users_email"):
+        raise Conflict(DUPLICATE_EMAIL, errors={"email": [DUPLICATE_EMAIL]})
+    professional = _add_professional(session, user, data["business_name"], data.get("public_slug"),
+                                     data.get("timezone") or "Europe/Madrid")
+    session.add(ProfessionalSettings(professional_id=professional.id))
+    session.flush()
+    session.refresh(professional)
+    record(session, "user.registered", origin, actor_user_id=user.id, professional_id=professional.id,
+           entity_type="user", entity_id=user.id, metadata={"public_slug": professional.public_slug})
+    body = _session_body(session, user)
+    uow.commit()
+    return body
+
+
+def authenticate(uow, *, email: str, password: str, origin: Origin = NO_ORIGIN) -> dict[str, Any]:
+    """Log in: tokens for the right password of an active account, else one 401 for every failure."""
+    ratelimit.hit(LOGIN_RULE, "login-ip", origin.limit_key)
+    email = normalize_email(email)
+    lockout.check(email, origin.ip)
+    session = uow.session
+    user = _user_by_email(session, email)
+    # An unknown email costs the same Argon2 verification as a known one: timing tells nothing.
+    matches = verify_password(user.password_hash, password) if user else verify_dummy(password)
+    if user is None or not matches or not is_active(user):
+        lockout.record_failure(email, origin.ip)
+        record(session, "auth.login_failed", origin, entity_type="user", entity_id=user.id if user else None,
+               metadata={"reason": "bad_credentials" if not matches else "inactive_account"})
+        uow.commit()
+        raise Unauthenticated(BAD_CREDENTIALS)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = dt.datetime.now(dt.UTC)
+    record(session, "auth.login_succeeded", origin, actor_user_id=user.id,
+           professional_id=user.professional.id if user.professional else None,
+           entity_type="user", entity_id=user.id)
+    body = _session_body(session, user)
+    uow.commit()
+    lockout.record_success(email, origin.ip)
+    return body
+
+
+def refresh_session(uow, *, refresh_token: str, origin: Origin = NO_ORIGIN) -> dict[str, Any]:
+    """Trade a refresh token for a new access token and its successor refresh token."""
+    ratelimit.hit(REFRESH_RULE, "refresh-ip", origin.limit_key)
+    session = uow.session
+    rotation = refresh.rotate(session, refresh_token)
+    if rotation.reused:
+        record(session, "auth.refresh_token_reused", origin, entity_type="user", entity_id=rotation.user_id)
+        uow.commit()  # the family stays revoked although the request fails
+        raise Unauthenticated("This refresh token was already used; its session is revoked. Log in again.")
+    user = session.get(User, rotation.user_id) if rotation.token else None
+    if user is None or not is_active(user):
+        raise Unauthenticated("The refresh token is invalid or expired; log in again.")
+    professional = user.professional
+    access, expires_in = issue_access_token(user_id=user.id, role=user.role.value,
+                                            professional_id=professional.id if professional else None)
+    uow.commit()
+    return {"access_token": access, "refresh_token": rotation.token, "token_type": "Bearer",
+            "expires_in": expires_in}
+
+
+def logout(uow, *, refresh_token: str) -> None:
+    """Revoke the refresh token's whole family; an unknown token is not an error."""
+    refresh.revoke_by_token(uow.session, refresh_token)
+    uow.commit()
+
+
+def forgot_password(uow, *, email: str, origin: Origin = NO_ORIGIN) -> None:
+    """For an active account, store a one-hour reset token and queue the email; silent otherwise."""
+    ratelimit.hit(FORGOT_PASSWORD_RULE, "forgot-password-ip", origin.limit_key)
+    session = uow.session
+    user = _user_by_email(session, email)
+    if user is None or not is_active(user):
+        return
+    try:
+        ratelimit.hit(RESET_EMAILS_PER_ACCOUNT_RULE, "reset-emails", str(user.id))
+    except RateLimited:
+        return
+    _token, nonce, token_hash = linktokens.new_token("password_reset")
+    row = PasswordResetToken(user_id=user.id, token_hash=token_hash, token_nonce=nonce,
+                             expires_at=dt.datetime.now(dt.UTC) + RESET_TOKEN_LIFETIME)
+    session.add(row)
+    session.flush()
+    outbox.enqueue(session, kind="password_reset", recipient=user.email, user_id=user.id,
+                   payload={"password_reset_token_id": row.id})
+    record(session, "auth.password_reset_requested", origin, actor_user_id=user.id, entity_type="user",
+           entity_id=user.id)
+    uow.commit()
+
+
+def reset_password(uow, *, token: str, password: str, origin: Origin = NO_ORIGIN) -> None:
+    """Set a new password with a reset token (single use), and end every session of the account."""
+    ratelimit.hit(RESET_PASSWORD_RULE, "reset-password-ip", origin.limit_key)
+    session = uow.session
+    row = None
+    if linktokens.looks_like_token(token):
+        row = session.execute(select(PasswordResetToken).with_for_update().where(
+            PasswordResetToken.token_hash == linktokens.hash_token(token))).scalar_one_or_none()
+    if row is None:
+        raise BadRequest(INVALID_RESET)
+    now = dt.datetime.now(dt.UTC)
+    if row.used_at is not None:
+        raise Gone("This password reset link has already been used. Request a new one.")
+    if row.expires_at <= now:
+        raise Gone("This password reset link has expired. Request a new one.")
+    user = session.get(User, row.user_id)
+    if not is_active(user):
+        raise Gone("This password reset link is no longer valid.")
+    validate_password(password)
+    user.password_hash = hash_password(password)
+    # This token and any other outstanding one for the account are spent.
+    session.execute(update(PasswordResetToken).where(
+        PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)).values(used_at=now))
+    refresh.revoke_all_for_user(session, user.id)
+    record(session, "auth.password_reset_completed", origin, actor_user_id=user.id, entity_type="user",
+           entity_id=user.id)
+    uow.commit()
+    lockout.clear(user.email)
+
+
+def set_active(uow, *, user_id: int, is_active: bool, actor_user_id: int | None = None,
+               origin: Origin = NO_ORIGIN) -> User:
+    """Activate or deactivate an account (and its profile); deactivation revokes its refresh tokens.
+
+    Access tokens stop working on the next request, because every guarded request re-reads is_active.
+    """
+    session = uow.session
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    user.is_active = is_active
+    if user.professional is not None:
+        user.professional.is_active = is_active
+    if not is_active:
+        refresh.revoke_all_for_user(session, user.id)
+    record(session, "user.activated" if is_active else "user.deactivated", origin,
+           actor_user_id=actor_user_id, professional_id=user.professional.id if user.professional else None,
+           entity_type="user", entity_id=user.id)
+    session.flush()
+    uow.commit()
+    return user
+
+
+def deactivate_user(uow, *, user_id: int, actor_user_id: int | None = None,
+                    origin: Origin = NO_ORIGIN) -> User:
+    """Deactivate an account: set_active(..., is_active=False)."""
+    return set_active(uow, user_id=user_id, is_active=False, actor_user_id=actor_user_id, origin=origin)
+
+
+def create_admin(uow, *, email: str, password: str, name: str = "Administrator") -> User:
+    """Create an operator account; Conflict if the email is taken."""
+    validate_password(password)
+    session = uow.session
+    user = User(email=normalize_email(email), password_hash=hash_password(password), name=name,
+                role=UserRole.admin)
+    if _user_by_email(session, email) is not None or not insert_unique(session, user, "uq_users_email"):
+        raise Conflict(DUPLICATE_EMAIL)
+    record(session, "user.admin_created", NO_ORIGIN, entity_type="user", entity_id=user.id)
+    uow.commit()
+    return user

@@ -1,0 +1,101 @@
+"""Booking settings: read, merge partial updates, refuse out-of-range values, audit changed field names."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_admin, make_professional
+
+DEFAULTS = {
+    "booking_advance_days": 60, "cancellation_policy_hours": 24,
+    "reminder_time_before_appointment_minutes": 1440, "default_appointment_status": "confirmed",
+    "allow_public_booking": True, "email_notification_enabled": True, "slot_interval_minutes": None,
+    "buffer_minutes": 0, "minimum_notice_minutes": 120, "max_pending_public_bookings": 3, "locale": "es",
+}
+
+
+@pytest.fixture
+def pro(uow):
+    professional = make_professional(uow.session, email="pro@example.com")
+    uow.commit()
+    return professional
+
+
+def test_settings_start_with_sensible_defaults(pro, client, auth_headers):
+    body = client.get("/settings", headers=auth_headers(pro)).get_json()
+
+    assert {k: body[k] for k in DEFAULTS} == DEFAULTS
+
+
+def test_put_settings_merges_the_given_fields(pro, client, auth_headers):
+    headers = auth_headers(pro)
+
+    response = client.put("/settings", headers=headers, json={
+        "locale": "en", "slot_interval_minutes": 15, "default_appointment_status": "pending"})
+
+    assert response.status_code == 200
+    expected = {**DEFAULTS, "locale": "en", "slot_interval_minutes": 15,
+                "default_appointment_status": "pending"}
+    assert {k: response.get_json()[k] for k in DEFAULTS} == expected
+    after = client.put("/settings", headers=headers, json={"slot_interval_minutes": None}).get_json()
+    assert after["slot_interval_minutes"] is None and after["locale"] == "en"
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("booking_advance_days", 0), ("booking_advance_days", 366), ("booking_advance_days", "30"),
+    ("booking_advance_days", 1.5), ("booking_advance_days", True), ("booking_advance_days", None),
+    ("cancellation_policy_hours", -1), ("cancellation_policy_hours", 721),
+    ("reminder_time_before_appointment_minutes", -1), ("reminder_time_before_appointment_minutes", 10081),
+    ("default_appointment_status", "cancelled"), ("default_appointment_status", None),
+    ("allow_public_booking", "yes"), ("allow_public_booking", 1), ("email_notification_enabled", None),
+    ("slot_interval_minutes", 4), ("slot_interval_minutes", 721),
+    ("buffer_minutes", -5), ("buffer_minutes", 241),
+    ("minimum_notice_minutes", -1), ("minimum_notice_minutes", 43201),
+    ("max_pending_public_bookings", 0), ("max_pending_public_bookings", 51),
+    ("locale", "fr"), ("locale", "ES"), ("professional_id", 99),
+])
+def test_out_of_range_setting_is_422_and_changes_nothing(field, value, pro, client, auth_headers, snapshot):
+    before = snapshot()
+
+    response = client.put("/settings", headers=auth_headers(pro), json={field: value})
+
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("booking_advance_days", 1), ("booking_advance_days", 365), ("cancellation_policy_hours", 0),
+    ("cancellation_policy_hours", 720), ("reminder_time_before_appointment_minutes", 10080),
+    ("slot_interval_minutes", 5), ("slot_interval_minutes", 720), ("buffer_minutes", 240),
+    ("minimum_notice_minutes", 43200), ("max_pending_public_bookings", 1),
+    ("max_pending_public_bookings", 50),
+    ("allow_public_booking", False), ("email_notification_enabled", False),
+])
+def test_boundary_values_are_accepted(field, value, pro, client, auth_headers):
+    response = client.put("/settings", headers=auth_headers(pro), json={field: value})
+
+    assert response.status_code == 200 and response.get_json()[field] == value
+
+
+def test_settings_change_is_audited_with_the_changed_field_names(pro, client, auth_headers, rows):
+    client.put("/settings", headers=auth_headers(pro), json={"buffer_minutes": 10, "locale": "es"})
+
+    [audit] = rows("SELECT action, actor_user_id, professional_id, metadata FROM audit_logs")
+    assert audit == {"action": "settings.updated", "actor_user_id": pro.user_id, "professional_id": pro.id,
+                     "metadata": {"fields": ["buffer_minutes"]}}
+
+
+def test_settings_need_a_professionals_token(uow, client, auth_headers):
+    admin = make_admin(uow.session, email="ops@example.com")
+    uow.commit()
+
+    assert client.get("/settings").status_code == 401
+    assert client.get("/settings", headers=auth_headers(admin)).status_code == 403
+    assert client.put("/settings", json={"locale": "en"}).status_code == 401
+
+
+def test_each_professional_sees_only_their_own_settings(pro, other_professional, client, auth_headers):
+    client.put("/settings", headers=auth_headers(other_professional), json={"locale": "en"})
+
+    assert client.get("/settings", headers=auth_headers(pro)).get_json()["locale"] == "es"
