@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import math
+import threading
 import time
 
 from limits import parse
@@ -13,10 +13,16 @@ from limits.strategies import MovingWindowRateLimiter
 from shared.config import get_settings
 from shared.errors import RateLimited, ServiceUnavailable
 
+_lock = threading.Lock()
+_limiters: dict[str, MovingWindowRateLimiter] = {}
 
-@functools.cache
+
 def _limiter(storage_url: str) -> MovingWindowRateLimiter:
-    return MovingWindowRateLimiter(storage_from_string(storage_url))
+    # Built under a lock: the storage checks its client library on creation, which is not thread-safe.
+    with _lock:
+        if storage_url not in _limiters:
+            _limiters[storage_url] = MovingWindowRateLimiter(storage_from_string(storage_url))
+        return _limiters[storage_url]
 
 
 def limiter() -> MovingWindowRateLimiter:

@@ -1,0 +1,8 @@
+"""Public function: what clients do without an account (slots, booking, their appointment links)."""
+
+from shared.http import create_app
+
+from .booking import bp as booking_bp
+from .slots import bp as slots_bp
+
+app = create_app("public", slots_bp, booking_bp)

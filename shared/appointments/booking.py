@@ -1,0 +1,176 @@
+"""Rules every booking path shares: tenant-scoped look-ups, find-or-create client, overlap guard, links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from shared import linktokens
+from shared.errors import Conflict, NotFound
+from shared.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentRequest,
+    Client,
+    LinkPurpose,
+    Professional,
+    PublicLink,
+    Service,
+    User,
+)
+
+MAX_ID = 2**63 - 1  # BIGINT: a larger id names nothing rather than failing in the database
+CLIENT_EMAIL_UNIQUE = "uq_clients_professional_id_email"
+OVERLAP_SQLSTATE = "23P01"
+# A client's link keeps working this long after the appointment ends (to look it up afterwards).
+LINK_VALID_AFTER_END = dt.timedelta(days=30)
+OVERLAP = "The time overlaps another appointment."
+
+
+def utcnow(now: dt.datetime | None = None) -> dt.datetime:
+    """`now` (aware) in UTC, or the current time."""
+    if now is None:
+        return dt.datetime.now(dt.UTC)
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime")
+    return now.astimezone(dt.UTC)
+
+
+def local(moment: dt.datetime | None, timezone: str) -> dt.datetime | None:
+    """An instant shown in the professional's zone."""
+    return None if moment is None else moment.astimezone(ZoneInfo(timezone))
+
+
+def get_professional(session, professional_id: int) -> Professional:
+    """The professional with settings and user loaded."""
+    professional = session.scalar(
+        select(Professional).options(joinedload(Professional.settings), joinedload(Professional.user))
+        .where(Professional.id == professional_id)
+    )
+    if professional is None:
+        raise NotFound("The professional does not exist.")
+    return professional
+
+
+def get_public_professional(session, slug: str) -> Professional:
+    """An active professional by public slug; NotFound otherwise."""
+    professional = session.scalar(
+        select(Professional).options(joinedload(Professional.settings), joinedload(Professional.user))
+        .join(User, User.id == Professional.user_id)
+        .where(Professional.public_slug == slug, Professional.is_active.is_(True), User.is_active.is_(True))
+    )
+    if professional is None or professional.settings is None:
+        raise NotFound("No professional has this booking page.")
+    return professional
+
+
+def get_service(session, *, professional_id: int, service_id: int) -> Service:
+    """One of the professional's services (active or not); NotFound for anyone else's."""
+    service = None
+    if service_id <= MAX_ID:
+        service = session.scalar(
+            select(Service).where(Service.id == service_id, Service.professional_id == professional_id))
+    if service is None:
+        raise NotFound("The service does not exist.")
+    return service
+
+
+def get_client(session, *, professional_id: int, client_id: int) -> Client:
+    """One of the professional's clients; NotFound for anyone else's."""
+    client = None
+    if client_id <= MAX_ID:
+        client = session.scalar(
+            select(Client).where(Client.id == client_id, Client.professional_id == professional_id))
+    if client is None:
+        raise NotFound("The client does not exist.")
+    return client
+
+
+def find_or_create_client(session, *, professional_id: int, name: str, email: str,
+                          phone: str | None = None) -> Client:
+    """The professional's client with this email, created if there is none.
+
+    INSERT ... ON CONFLICT DO NOTHING, then SELECT: two concurrent bookings by a new client end with
+    one row. An existing client's name and phone are kept (the professional's record wins).
+    """
+    session.execute(
+        insert(Client).values(professional_id=professional_id, name=name, email=email, phone=phone)
+        .on_conflict_do_nothing(constraint=CLIENT_EMAIL_UNIQUE)
+    )
+    return session.scalars(
+        select(Client).where(Client.professional_id == professional_id, Client.email == email)
+    ).one()
+
+
+def find_overlap(session, *, professional_id: int, start: dt.datetime, end: dt.datetime,
+                 exclude_id: int | None = None) -> Appointment | None:
+    """An active appointment of the professional overlapping [start, end), if any."""
+    query = select(Appointment).where(
+        Appointment.professional_id == professional_id,
+        Appointment.status.in_(ACTIVE_STATUSES),
+        Appointment.start_datetime < end,
+        Appointment.end_datetime > start,
+    )
+    if exclude_id is not None:
+        query = query.where(Appointment.id != exclude_id)
+    return session.scalars(query.order_by(Appointment.start_datetime).limit(1)).first()
+
+
+def flush_booking(session, conflict: Conflict) -> None:
+    """Flush pending writes; the exclusion constraint's verdict (SQLSTATE 23P01) becomes `conflict`."""
+    try:
+        session.flush()
+    except IntegrityError as error:
+        if getattr(error.orig, "sqlstate", None) != OVERLAP_SQLSTATE:
+            raise
+        raise conflict from None
+
+
+def commit_booking(uow, conflict: Conflict) -> None:
+    """Commit; an overlap the database reports only now is still `conflict`, never a 500."""
+    flush_booking(uow.session, conflict)
+    try:
+        uow.commit()
+    except IntegrityError as error:
+        if getattr(error.orig, "sqlstate", None) != OVERLAP_SQLSTATE:
+            raise
+        raise conflict from None
+
+
+def link_expiry(end: dt.datetime) -> dt.datetime:
+    return end + LINK_VALID_AFTER_END
+
+
+def issue_link(session, *, professional_id: int, expires_at: dt.datetime,
+               appointment: Appointment | None = None, request: AppointmentRequest | None = None) -> str:
+    """A client link for an appointment or a request; returns the token (only its hash is stored)."""
+    purpose = LinkPurpose.appointment if appointment is not None else LinkPurpose.appointment_request
+    token, nonce, token_hash = linktokens.new_token(purpose.value)
+    session.add(PublicLink(professional_id=professional_id, purpose=purpose, token_hash=token_hash,
+                           token_nonce=nonce, expires_at=expires_at,
+                           appointment_id=appointment.id if appointment is not None else None,
+                           appointment_request_id=request.id if request is not None else None))
+    return token
+
+
+def revoke_links(session, appointment: Appointment, now: dt.datetime) -> None:
+    """The appointment's live links stop working (it now belongs to another client)."""
+    session.execute(
+        update(PublicLink)
+        .where(PublicLink.appointment_id == appointment.id, PublicLink.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def extend_links(session, appointment: Appointment) -> None:
+    """After a reschedule, the appointment's live links last until the new end + the usual margin."""
+    session.execute(
+        update(PublicLink)
+        .where(PublicLink.appointment_id == appointment.id, PublicLink.revoked_at.is_(None))
+        .values(expires_at=link_expiry(appointment.end_datetime))
+    )

@@ -1,0 +1,255 @@
+"""What the appointment endpoints accept and return, named by direction (Create / Update / Query / Read)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from shared import fields as agenda_fields
+from shared.catalog.schemas import Text
+from shared.models import AppointmentStatus, DefaultAppointmentStatus, RequestStatus
+
+NAME_LENGTH = 200
+PHONE_LENGTH = 40
+NOTES_LENGTH = 10000
+PUBLIC_NOTES_LENGTH = 2000
+REASON_LENGTH = 1000
+# Far enough for any real booking, near enough that start + duration never overflows.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
+
+
+class BookingDateTime(agenda_fields.AwareDateTime):
+    """The start of an appointment: RFC 3339 with an offset, on a whole minute."""
+
+    default_error_messages = {
+        "whole_minute": "Give the time on a whole minute (no seconds).",
+        "out_of_range": f"Give a date between {EARLIEST_YEAR} and {LATEST_YEAR}.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dt.datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.second or moment.microsecond:
+            raise self.make_error("whole_minute")
+        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            raise self.make_error("out_of_range")
+        return moment
+
+
+class DateOrDateTime(fields.Field):
+    """A bound of a period: a date (YYYY-MM-DD, the professional's calendar day) or an RFC 3339 datetime."""
+
+    default_error_messages = {
+        "invalid": "Give a date (YYYY-MM-DD) or an RFC 3339 datetime with an offset.",
+        "out_of_range": f"Give a date between {EARLIEST_YEAR} and {LATEST_YEAR}.",
+    }
+    _date = agenda_fields.Date()
+    _datetime = agenda_fields.AwareDateTime()
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dt.date | dt.datetime:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        moment = self._date.deserialize(value) if len(value) == 10 else self._datetime.deserialize(value)
+        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            raise self.make_error("out_of_range")
+        return moment
+
+
+def _id(**kwargs) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=2**63 - 1), **kwargs)
+
+
+def _name(**kwargs) -> Text:
+    return Text(validate=validate.Length(min=1, max=NAME_LENGTH), **kwargs)
+
+
+def _phone() -> Text:
+    return Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=PHONE_LENGTH))
+
+
+def _statuses(enum) -> fields.List:
+    return fields.List(fields.String(validate=validate.OneOf([s.value for s in enum])))
+
+
+# Professional side
+
+
+class ClientInline(Schema):
+    """A client given by name and email: found by email among the professional's clients, else created."""
+
+    name = _name(required=True)
+    email = agenda_fields.Email(required=True)
+    phone = _phone()
+
+
+class AppointmentCreate(Schema):
+    service_id = _id(required=True)
+    start_datetime = BookingDateTime(required=True)
+    client_id = _id()
+    client = fields.Nested(ClientInline)
+    notes = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=NOTES_LENGTH))
+    status = fields.String(validate=validate.OneOf([s.value for s in DefaultAppointmentStatus]))
+
+    @validates_schema
+    def _one_client(self, data, **kwargs):
+        if ("client_id" in data) == ("client" in data):
+            raise ValidationError("Give either client_id or client {name, email, phone}.", "client_id")
+
+
+class AppointmentUpdate(Schema):
+    """Any of: a new start (reschedule), notes, another client, a status change (with a reason to cancel)."""
+
+    start_datetime = BookingDateTime()
+    notes = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=NOTES_LENGTH))
+    client_id = _id()
+    status = fields.String(validate=validate.OneOf([s.value for s in AppointmentStatus]))
+    reason = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=REASON_LENGTH))
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one field to change.", "_schema")
+        if data.get("reason") and data.get("status") != AppointmentStatus.cancelled_by_professional:
+            raise ValidationError("A reason goes with status cancelled_by_professional.", "reason")
+
+
+class AppointmentCancel(Schema):
+    """The optional body of DELETE /appointments/<id>: a reason the client is told."""
+
+    reason = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=REASON_LENGTH))
+
+
+class AppointmentQuery(Schema):
+    """Filters of the appointment list: the period [from, to) (a date `to` includes that day)."""
+
+    date_from = DateOrDateTime(data_key="from")
+    date_to = DateOrDateTime(data_key="to")
+    status = _statuses(AppointmentStatus)
+    client_id = _id()
+    service_id = _id()
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        start, end = data.get("date_from"), data.get("date_to")
+        if start is not None and end is not None and type(start) is type(end) and end < start:
+            raise ValidationError("`to` must not be before `from`.", "to")
+
+
+class ClientSummary(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String()
+    phone = fields.String(allow_none=True)
+
+
+class ServiceSummary(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    duration_minutes = fields.Integer()
+
+
+class AppointmentRead(Schema):
+    """An appointment as the professional sees it; every datetime in the professional's timezone."""
+
+    id = fields.Integer()
+    service_id = fields.Integer()
+    client_id = fields.Integer()
+    client = fields.Nested(ClientSummary)
+    service = fields.Nested(ServiceSummary)
+    start_datetime = agenda_fields.AwareDateTime()
+    end_datetime = agenda_fields.AwareDateTime()
+    timezone = fields.String()
+    status = fields.String()
+    notes = fields.String(allow_none=True)
+    created_from_public_link = fields.Boolean()
+    cancelled_at = agenda_fields.AwareDateTime(allow_none=True)
+    created_at = agenda_fields.AwareDateTime()
+    updated_at = agenda_fields.AwareDateTime()
+
+
+class AppointmentRequestQuery(Schema):
+    status = _statuses(RequestStatus)
+
+
+class RequestReject(Schema):
+    reason = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=REASON_LENGTH))
+
+
+class AppointmentRequestRead(Schema):
+    """A client's request for a time, waiting for (or decided by) the professional."""
+
+    id = fields.Integer()
+    service_id = fields.Integer()
+    service = fields.Nested(ServiceSummary)
+    start_datetime = agenda_fields.AwareDateTime()
+    end_datetime = agenda_fields.AwareDateTime()
+    timezone = fields.String()
+    name = fields.String()
+    email = fields.String()
+    phone = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    status = fields.String()
+    appointment_id = fields.Integer(allow_none=True)
+    decided_at = agenda_fields.AwareDateTime(allow_none=True)
+    created_at = agenda_fields.AwareDateTime()
+    updated_at = agenda_fields.AwareDateTime()
+
+
+# Public side
+
+
+class PublicBookingCreate(Schema):
+    service_id = _id(required=True)
+    start_datetime = BookingDateTime(required=True)
+    name = _name(required=True)
+    email = agenda_fields.Email(required=True)
+    phone = _phone()
+    notes = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=PUBLIC_NOTES_LENGTH))
+
+
+class PublicReschedule(Schema):
+    start_datetime = BookingDateTime(required=True)
+
+
+class PublicAppointmentRead(Schema):
+    """What the holder of an appointment link may see: no notes, no other client's data."""
+
+    kind = fields.Constant("appointment")
+    id = fields.Integer()
+    status = fields.String()
+    business_name = fields.String()
+    professional_slug = fields.String()
+    timezone = fields.String()
+    service = fields.Nested(ServiceSummary)
+    start_datetime = agenda_fields.AwareDateTime()
+    end_datetime = agenda_fields.AwareDateTime()
+    cancellation_policy_hours = fields.Integer()
+    changes_allowed_until = agenda_fields.AwareDateTime()
+    can_cancel = fields.Boolean()
+    can_reschedule = fields.Boolean()
+
+
+class PublicBookingRead(PublicAppointmentRead):
+    """A booking just made: the appointment and the token that manages it (shown this once)."""
+
+    cancellation_token = fields.String()
+
+
+class PublicRequestRead(Schema):
+    """What the holder of a request link may see."""
+
+    kind = fields.Constant("appointment_request")
+    id = fields.Integer()
+    status = fields.String()
+    business_name = fields.String()
+    professional_slug = fields.String()
+    timezone = fields.String()
+    service = fields.Nested(ServiceSummary)
+    start_datetime = agenda_fields.AwareDateTime()
+    end_datetime = agenda_fields.AwareDateTime()
+
+
+class PublicRequestCreated(PublicRequestRead):
+    """A request just sent: its view and the token to follow it (shown this once)."""
+
+    request_token = fields.String()

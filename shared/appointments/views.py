@@ -1,0 +1,172 @@
+"""Plain read models the services return: ORM rows turned into what each audience may see, zone applied."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from shared.appointments.booking import local
+from shared.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentRequest,
+    Client,
+    Professional,
+    Service,
+)
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    id: int
+    name: str
+    email: str
+    phone: str | None
+
+
+def client_summary(client: Client) -> ClientSummary:
+    return ClientSummary(id=client.id, name=client.name, email=client.email, phone=client.phone)
+
+
+@dataclass(frozen=True)
+class ServiceSummary:
+    id: int
+    name: str
+    duration_minutes: int
+
+
+def service_summary(service: Service) -> ServiceSummary:
+    return ServiceSummary(id=service.id, name=service.name, duration_minutes=service.duration_minutes)
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    """An appointment for its professional (AppointmentRead)."""
+
+    id: int
+    service_id: int
+    client_id: int
+    client: ClientSummary
+    service: ServiceSummary
+    start_datetime: dt.datetime
+    end_datetime: dt.datetime
+    timezone: str
+    status: str
+    notes: str | None
+    created_from_public_link: bool
+    cancelled_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def appointment_view(appointment: Appointment, timezone: str, *, client: Client | None = None,
+                     service: Service | None = None) -> AppointmentView:
+    """The professional's view; `client` and `service` spare a load when the caller has them at hand."""
+    a = appointment
+    return AppointmentView(
+        id=a.id, service_id=a.service_id, client_id=a.client_id, client=client_summary(client or a.client),
+        service=service_summary(service or a.service),
+        start_datetime=local(a.start_datetime, timezone), end_datetime=local(a.end_datetime, timezone),
+        timezone=timezone, status=a.status.value, notes=a.notes,
+        created_from_public_link=a.created_from_public_link, cancelled_at=local(a.cancelled_at, timezone),
+        created_at=local(a.created_at, timezone), updated_at=local(a.updated_at, timezone),
+    )
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """An appointment request for its professional (AppointmentRequestRead)."""
+
+    id: int
+    service_id: int
+    service: ServiceSummary
+    start_datetime: dt.datetime
+    end_datetime: dt.datetime
+    timezone: str
+    name: str
+    email: str
+    phone: str | None
+    notes: str | None
+    status: str
+    appointment_id: int | None
+    decided_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def request_view(request: AppointmentRequest, service: Service, timezone: str) -> RequestView:
+    r = request
+    return RequestView(
+        id=r.id, service_id=r.service_id, service=service_summary(service),
+        start_datetime=local(r.start_datetime, timezone),
+        end_datetime=local(r.end_datetime, timezone), timezone=timezone, name=r.name, email=r.email,
+        phone=r.phone, notes=r.notes, status=r.status.value, appointment_id=r.appointment_id,
+        decided_at=local(r.decided_at, timezone), created_at=local(r.created_at, timezone),
+        updated_at=local(r.updated_at, timezone),
+    )
+
+
+@dataclass(frozen=True)
+class ClientAppointmentView:
+    """What a client's link shows (PublicAppointmentRead / PublicBookingRead)."""
+
+    id: int
+    status: str
+    business_name: str
+    professional_slug: str
+    timezone: str
+    service: ServiceSummary
+    start_datetime: dt.datetime
+    end_datetime: dt.datetime
+    cancellation_policy_hours: int
+    changes_allowed_until: dt.datetime
+    can_cancel: bool
+    can_reschedule: bool
+    cancellation_token: str | None = None
+
+
+def changes_allowed_until(start: dt.datetime, policy_hours: int) -> dt.datetime:
+    """The last instant a client may still cancel or reschedule."""
+    return start - dt.timedelta(hours=policy_hours)
+
+
+def client_appointment_view(appointment: Appointment, professional: Professional, service: Service, *,
+                            now: dt.datetime, token: str | None = None) -> ClientAppointmentView:
+    zone = professional.timezone
+    hours = professional.settings.cancellation_policy_hours
+    until = changes_allowed_until(appointment.start_datetime, hours)
+    open_ = appointment.status in ACTIVE_STATUSES and now <= until
+    return ClientAppointmentView(
+        id=appointment.id, status=appointment.status.value, business_name=professional.business_name,
+        professional_slug=professional.public_slug, timezone=zone, service=service_summary(service),
+        start_datetime=local(appointment.start_datetime, zone),
+        end_datetime=local(appointment.end_datetime, zone),
+        cancellation_policy_hours=hours, changes_allowed_until=local(until, zone), can_cancel=open_,
+        can_reschedule=open_, cancellation_token=token,
+    )
+
+
+@dataclass(frozen=True)
+class ClientRequestView:
+    """What a client's request link shows (PublicRequestRead / PublicRequestCreated)."""
+
+    id: int
+    status: str
+    business_name: str
+    professional_slug: str
+    timezone: str
+    service: ServiceSummary
+    start_datetime: dt.datetime
+    end_datetime: dt.datetime
+    request_token: str | None = None
+
+
+def client_request_view(request: AppointmentRequest, professional: Professional, service: Service, *,
+                        token: str | None = None) -> ClientRequestView:
+    zone = professional.timezone
+    return ClientRequestView(
+        id=request.id, status=request.status.value, business_name=professional.business_name,
+        professional_slug=professional.public_slug, timezone=zone, service=service_summary(service),
+        start_datetime=local(request.start_datetime, zone), end_datetime=local(request.end_datetime, zone),
+        request_token=token,
+    )

@@ -1,0 +1,144 @@
+"""Never a double booking: many simultaneous requests against a real server (gunicorn, PostgreSQL, Redis)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+
+from shared import models as m
+from tests.appointments.conftest import at, future_weekday
+from tests.factories import (
+    headers_for,
+    make_appointment,
+    make_block,
+    make_client,
+    make_professional,
+    make_service,
+)
+
+ATTEMPTS = 50
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    content_type: str
+    body: dict | None
+
+
+def _source(i: int) -> str:
+    # Every attempt comes from its own loopback address (all of 127/8 is local on Linux): a client address
+    # of its own as the server sees it, so the per-address rate limit is not what answers.
+    return f"127.0.{1 + i // 250}.{1 + i % 250}"
+
+
+def _all_at_once(base_url: str, requests: list[tuple[str, str, dict, dict]]) -> list[Reply]:
+    """Send (method, path, body, headers) requests in threads released together by a barrier."""
+    server = urlsplit(base_url)
+    barrier = threading.Barrier(len(requests))
+    replies: list = [None] * len(requests)
+
+    def worker(index: int, method: str, path: str, body: dict, headers: dict) -> None:
+        connection = http.client.HTTPConnection(server.hostname, server.port, timeout=120,
+                                                source_address=(_source(index), 0))
+        try:
+            connection.connect()
+            barrier.wait()
+            connection.request(method, path, body=json.dumps(body),
+                               headers={"Content-Type": "application/json", **headers})
+            response = connection.getresponse()
+            raw = response.read()
+            replies[index] = Reply(response.status, response.getheader("Content-Type", ""),
+                                   json.loads(raw) if raw else None)
+        except Exception as error:  # reported below, never swallowed
+            replies[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, *request)) for i, request in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r for r in replies if not isinstance(r, Reply)] == []
+    return replies
+
+
+def _unexpected(replies: list[Reply]) -> list:
+    return [r.body for r in replies if r.status not in (200, 201, 409)]
+
+
+@pytest.fixture
+def bookable(uow):
+    """A professional taking public bookings 08:00-20:00 every day, with a 60-minute service."""
+    # A slug of its own: rate-limit counters are keyed by slug, and Redis may be shared with other runs.
+    professional = make_professional(uow.session, email="busy@example.com", max_pending_public_bookings=3,
+                                     public_slug=f"busy-{uuid.uuid4().hex[:12]}")
+    for day in range(7):
+        make_block(uow.session, professional, day_of_week=day, start="08:00", end="20:00")
+    service = make_service(uow.session, professional, duration_minutes=60)
+    uow.commit()
+    return professional, service
+
+
+def test_concurrent_public_bookings_of_one_slot_make_exactly_one_appointment(live_server, bookable, count):
+    professional, service = bookable
+    path = f"/public/professionals/{professional.public_slug}/appointments"
+    start = at(future_weekday(), 10).isoformat()
+    requests = [("POST", path, {"service_id": service.id, "start_datetime": start, "name": f"Client {i}",
+                                "email": f"client{i}@example.com"}, {}) for i in range(ATTEMPTS)]
+
+    replies = _all_at_once(live_server, requests)
+
+    statuses = Counter(r.status for r in replies)
+    assert statuses == {201: 1, 409: ATTEMPTS - 1}, _unexpected(replies)
+    assert {r.content_type for r in replies if r.status == 409} == {"application/problem+json"}
+    # The losers left nothing behind: one appointment, its client, its two e-mails, its audit row.
+    assert count(m.Appointment) == 1 and count(m.Client) == 1
+    assert count(m.Notification) == 2 and count(m.AuditLog) == 1 and count(m.PublicLink) == 1
+
+
+def test_concurrent_reschedules_into_one_slot_let_exactly_one_through(live_server, uow, professional, count,
+                                                                      rows):
+    service = make_service(uow.session, professional, duration_minutes=60)
+    client = make_client(uow.session, professional)
+    base = at(future_weekday(), 0)
+    made = [make_appointment(uow.session, professional, service=service, client=client,
+                             start=base + dt.timedelta(hours=i)) for i in range(ATTEMPTS)]
+    uow.commit()
+    target = (base - dt.timedelta(hours=3)).isoformat()
+    headers = headers_for(professional)
+
+    requests = [("PUT", f"/appointments/{a.id}", {"start_datetime": target}, headers) for a in made]
+
+    replies = _all_at_once(live_server, requests)
+
+    statuses = Counter(r.status for r in replies)
+    assert statuses == {200: 1, 409: ATTEMPTS - 1}, _unexpected(replies)
+    at_target = [a for a in rows(m.Appointment) if a.start_datetime == dt.datetime.fromisoformat(target)]
+    assert len(at_target) == 1 and at_target[0].sequence == 1
+    assert count(m.Notification, kind="rescheduled") == 1
+    assert count(m.AuditLog, action="appointment.rescheduled") == 1
+
+
+def test_concurrent_bookings_by_one_new_client_create_one_client_and_respect_the_cap(live_server, bookable,
+                                                                                    count):
+    professional, service = bookable  # at most 3 open public bookings per email
+    path = f"/public/professionals/{professional.public_slug}/appointments"
+    day = future_weekday()
+    requests = [("POST", path, {"service_id": service.id, "start_datetime": at(day, 8 + i).isoformat(),
+                                "name": "Same Person", "email": "same@example.com"}, {}) for i in range(10)]
+
+    replies = _all_at_once(live_server, requests)
+
+    assert Counter(r.status for r in replies) == {201: 3, 409: 7}, _unexpected(replies)
+    assert all("upcoming bookings" in r.body["detail"] for r in replies if r.status == 409)
+    assert count(m.Client) == 1 and count(m.Appointment) == 3
