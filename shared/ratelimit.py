@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
@@ -50,5 +51,22 @@ def client_ip(remote_addr: str | None, forwarded_for: str | None, trusted_proxie
     if trusted and forwarded_for:
         hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
         if len(hops) >= trusted:
-            return hops[-trusted]
-    return remote_addr or "unknown"
+            address = _address(hops[-trusted])
+            if address:
+                return address
+    return _address(remote_addr or "") or "unknown"
+
+
+def _address(hop: str) -> str | None:
+    """The bare IP of a hop ("203.0.113.9", "203.0.113.9:5123", "[2001:db8::1]:443"), or None."""
+    candidates = [hop]
+    if hop.startswith("[") and "]" in hop:
+        candidates = [hop[1:hop.index("]")]]
+    elif hop.count(":") == 1:
+        candidates.append(hop.split(":", 1)[0])
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None

@@ -81,7 +81,8 @@ def make_block(session, professional: m.Professional, *, day_of_week: int | None
 
 
 def make_appointment(session, professional: m.Professional, *, service: m.Service, client: m.Client,
-                     start: dt.datetime, status: str = "confirmed", notes: str | None = None) -> m.Appointment:
+                     start: dt.datetime, status: str = "confirmed",
+                     notes: str | None = None) -> m.Appointment:
     appointment = m.Appointment(professional_id=professional.id, service_id=service.id, client_id=client.id,
                                 start_datetime=start,
                                 end_datetime=start + dt.timedelta(minutes=service.duration_minutes),

@@ -280,7 +280,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "(is_recurring AND day_of_week IS NOT NULL AND specific_date IS NULL) OR (NOT is_recurring AND specific_date IS NOT NULL AND day_of_week IS NULL)",
+            "(is_recurring AND day_of_week IS NOT NULL AND specific_date IS NULL)"
+            " OR (NOT is_recurring AND specific_date IS NOT NULL AND day_of_week IS NULL)",
             name=op.f("ck_availability_blocks_recurring_or_specific_date"),
         ),
         sa.CheckConstraint(

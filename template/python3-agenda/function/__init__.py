@@ -1,0 +1,1 @@
+"""The function's code, copied here by faas-cli from functions/<name>/."""
