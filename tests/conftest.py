@@ -101,11 +101,10 @@ def db_engine(db_url):
 
 @pytest.fixture(scope="session")
 def table_names(db_engine) -> list[str]:
-    with db_engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        ))
-        return [r[0] for r in rows]
+    """Every table of the schema, children before parents."""
+    from shared.models import Base
+
+    return [table.name for table in reversed(Base.metadata.sorted_tables)]
 
 
 @pytest.fixture(autouse=True)
@@ -122,8 +121,10 @@ def _fresh_state(request):
     yield
     if uses_database:
         reset_engine()
+        # DELETE, children first: on small tables it is ten times faster than TRUNCATE.
         with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     reset_settings()
 

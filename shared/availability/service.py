@@ -1,0 +1,300 @@
+"""Availability rules: blocks and time off per professional, and the slots offered for a service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+
+from shared.availability import slot_engine
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AvailabilityBlock,
+    Professional,
+    ProfessionalSettings,
+    Service,
+    TimeOff,
+    User,
+)
+
+MAX_ID = 2**63 - 1  # BIGINT: a larger id in a URL names nothing, rather than failing in the database
+# What a professional without a settings row gets: the column defaults of professional_settings.
+DEFAULT_RULES = {"slot_interval_minutes": None, "buffer_minutes": 0, "minimum_notice_minutes": 120,
+                 "booking_advance_days": 60}
+# Extra margin around a range of local dates when loading busy time, wider than any UTC offset.
+_MARGIN = dt.timedelta(days=1)
+
+
+# Availability blocks
+
+
+def get_block(uow, *, professional_id: int, block_id: int) -> AvailabilityBlock:
+    """One of the professional's availability blocks; NotFound for anyone else's."""
+    block = None
+    if block_id <= MAX_ID:
+        block = uow.session.scalar(select(AvailabilityBlock).where(
+            AvailabilityBlock.id == block_id, AvailabilityBlock.professional_id == professional_id))
+    if block is None:
+        raise NotFound("The availability block does not exist.")
+    return block
+
+
+def get_all_blocks(uow, *, professional_id: int, limit: int,
+                   offset: int) -> tuple[list[AvailabilityBlock], int]:
+    """A page of the professional's blocks: weekly ones by weekday and time, then one-off ones by date."""
+    query = select(AvailabilityBlock).where(AvailabilityBlock.professional_id == professional_id)
+    total = uow.session.scalar(select(func.count()).select_from(query.subquery()))
+    order = (AvailabilityBlock.is_recurring.desc(), AvailabilityBlock.day_of_week,
+             AvailabilityBlock.specific_date, AvailabilityBlock.start_time, AvailabilityBlock.id)
+    return list(uow.session.scalars(query.order_by(*order).limit(limit).offset(offset))), total
+
+
+def create_block(uow, *, professional_id: int, block_in: dict[str, Any]) -> AvailabilityBlock:
+    """Add a weekly or one-off block; Conflict when it overlaps another block of the same day."""
+    _lock_professional(uow.session, professional_id)
+    block = AvailabilityBlock(professional_id=professional_id,
+                              is_recurring=block_in.get("day_of_week") is not None,
+                              day_of_week=block_in.get("day_of_week"),
+                              specific_date=block_in.get("specific_date"),
+                              start_time=block_in["start_time"], end_time=block_in["end_time"])
+    _check_no_overlap(uow.session, block)
+    uow.session.add(block)
+    uow.session.flush()
+    uow.session.refresh(block)
+    uow.commit()
+    return block
+
+
+def update_block(uow, *, professional_id: int, block_id: int, block_in: dict[str, Any]) -> AvailabilityBlock:
+    """Change a block (day_of_week makes it weekly, specific_date a one-off); same rules as creating one."""
+    _lock_professional(uow.session, professional_id)
+    block = get_block(uow, professional_id=professional_id, block_id=block_id)
+    if "day_of_week" in block_in:
+        block.is_recurring, block.day_of_week, block.specific_date = True, block_in["day_of_week"], None
+    if "specific_date" in block_in:
+        block.is_recurring, block.day_of_week, block.specific_date = False, None, block_in["specific_date"]
+    block.start_time = block_in.get("start_time", block.start_time)
+    block.end_time = block_in.get("end_time", block.end_time)
+    if block.start_time >= block.end_time:
+        raise ValidationFailed(errors={"end_time": ["Must be after start_time."]})
+    with uow.session.no_autoflush:
+        _check_no_overlap(uow.session, block)
+    uow.session.flush()
+    uow.session.refresh(block)
+    uow.commit()
+    return block
+
+
+def delete_block(uow, *, professional_id: int, block_id: int) -> None:
+    """Remove a block; slots already booked inside it are not affected."""
+    block = get_block(uow, professional_id=professional_id, block_id=block_id)
+    uow.session.delete(block)
+    uow.commit()
+
+
+def _lock_professional(session, professional_id: int) -> None:
+    # Block writes of one professional take turns, so two overlapping blocks cannot both pass the check.
+    session.execute(select(Professional.id).where(Professional.id == professional_id).with_for_update())
+
+
+def _check_no_overlap(session, block: AvailabilityBlock) -> None:
+    if block.is_recurring:
+        same_day = and_(AvailabilityBlock.is_recurring.is_(True),
+                        AvailabilityBlock.day_of_week == block.day_of_week)
+    else:
+        same_day = and_(AvailabilityBlock.is_recurring.is_(False),
+                        AvailabilityBlock.specific_date == block.specific_date)
+    query = select(AvailabilityBlock).where(
+        AvailabilityBlock.professional_id == block.professional_id, same_day,
+        AvailabilityBlock.start_time < block.end_time, AvailabilityBlock.end_time > block.start_time,
+    )
+    if block.id is not None:
+        query = query.where(AvailabilityBlock.id != block.id)
+    clash = session.scalar(query.order_by(AvailabilityBlock.start_time).limit(1))
+    if clash is not None:
+        span = f"{clash.start_time:%H:%M}–{clash.end_time:%H:%M}"
+        raise Conflict(f"The block overlaps another block of the same day ({span}).",
+                       conflicting_block_id=clash.id)
+
+
+# Time off
+
+
+def get_time_off(uow, *, professional_id: int, time_off_id: int) -> TimeOff:
+    """One of the professional's periods of time off; NotFound for anyone else's."""
+    time_off = None
+    if time_off_id <= MAX_ID:
+        time_off = uow.session.scalar(select(TimeOff).where(TimeOff.id == time_off_id,
+                                                            TimeOff.professional_id == professional_id))
+    if time_off is None:
+        raise NotFound("The time off does not exist.")
+    return time_off
+
+
+def get_all_time_off(uow, *, professional_id: int, limit: int, offset: int,
+                     from_: dt.date | dt.datetime | None = None,
+                     to: dt.date | dt.datetime | None = None) -> tuple[list[TimeOff], int]:
+    """A page of the professional's time off overlapping [from, to], by start; dates are local whole days."""
+    query = select(TimeOff).where(TimeOff.professional_id == professional_id)
+    if from_ is not None or to is not None:
+        zone = _zone_of(uow.session, professional_id)
+        if from_ is not None:
+            query = query.where(TimeOff.end_datetime > _instant(from_, zone))
+        if to is not None:
+            end = _instant(to + dt.timedelta(days=1), zone) if type(to) is dt.date else to
+            query = query.where(TimeOff.start_datetime < end)
+    total = uow.session.scalar(select(func.count()).select_from(query.subquery()))
+    query = query.order_by(TimeOff.start_datetime, TimeOff.id).limit(limit).offset(offset)
+    return list(uow.session.scalars(query)), total
+
+
+def create_time_off(uow, *, professional_id: int, time_off_in: dict[str, Any]) -> TimeOff:
+    """Add a period when the professional takes no bookings (existing appointments stay as they are)."""
+    time_off = TimeOff(professional_id=professional_id, **time_off_in)
+    uow.session.add(time_off)
+    uow.session.flush()
+    uow.session.refresh(time_off)
+    uow.commit()
+    return time_off
+
+
+def delete_time_off(uow, *, professional_id: int, time_off_id: int) -> None:
+    """Remove a period of time off."""
+    uow.session.delete(get_time_off(uow, professional_id=professional_id, time_off_id=time_off_id))
+    uow.commit()
+
+
+def _zone_of(session, professional_id: int) -> ZoneInfo:
+    return ZoneInfo(session.scalar(select(Professional.timezone).where(Professional.id == professional_id)))
+
+
+def _instant(moment: dt.date | dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """A datetime as is; a date as the first instant of that local day in `zone`."""
+    if isinstance(moment, dt.datetime):
+        return moment
+    return _local_midnight(moment, zone)
+
+
+def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    # A midnight inside a DST gap (a few zones) reads with the earlier offset: the instant the gap starts
+    # when it starts at midnight, as it does in those zones.
+    return dt.datetime.combine(day, dt.time(0), zone)
+
+
+# Slots
+
+
+def offered_slots(session, *, professional: Professional, service: Service, date_from: dt.date,
+                  date_to: dt.date, now: dt.datetime | None = None,
+                  ignore_appointment_id: int | None = None) -> list[slot_engine.Slot]:
+    """The (start, end) slots offered for `service` on the professional's local dates date_from..date_to.
+
+    One query per table for the whole range (settings, blocks, time off, appointments), then the slot
+    engine. An inactive professional or service offers nothing. `ignore_appointment_id` leaves that
+    appointment's own time free (rescheduling it).
+    """
+    if service.professional_id != professional.id:
+        raise ValueError("the service belongs to another professional")
+    if not (professional.is_active and service.is_active) or date_to < date_from:
+        return []
+    zone = ZoneInfo(professional.timezone)
+    rules = _rules(session, professional.id)
+    buffer = dt.timedelta(minutes=rules["buffer_minutes"])
+    window_start = _local_midnight(date_from, zone) - _MARGIN
+    window_end = _local_midnight(date_to + dt.timedelta(days=1), zone) + _MARGIN
+
+    blocks = session.execute(
+        select(AvailabilityBlock.is_recurring, AvailabilityBlock.day_of_week, AvailabilityBlock.specific_date,
+               AvailabilityBlock.start_time, AvailabilityBlock.end_time)
+        .where(AvailabilityBlock.professional_id == professional.id,
+               or_(AvailabilityBlock.is_recurring.is_(True),
+                   AvailabilityBlock.specific_date.between(date_from, date_to)))
+    ).all()
+    time_off = session.execute(
+        select(TimeOff.start_datetime, TimeOff.end_datetime)
+        .where(TimeOff.professional_id == professional.id, TimeOff.start_datetime < window_end,
+               TimeOff.end_datetime > window_start)
+    ).all()
+    busy = (
+        select(Appointment.start_datetime, Appointment.end_datetime)
+        .where(Appointment.professional_id == professional.id, Appointment.status.in_(ACTIVE_STATUSES),
+               Appointment.start_datetime < window_end + buffer,
+               Appointment.end_datetime > window_start - buffer)
+    )
+    if ignore_appointment_id is not None:
+        busy = busy.where(Appointment.id != ignore_appointment_id)
+    appointments = session.execute(busy).all()
+
+    return slot_engine.compute_slots(
+        timezone=professional.timezone, date_from=date_from, date_to=date_to,
+        weekly_blocks=[slot_engine.WeeklyBlock(b.day_of_week, b.start_time, b.end_time)
+                       for b in blocks if b.is_recurring],
+        dated_blocks=[slot_engine.DatedBlock(b.specific_date, b.start_time, b.end_time)
+                      for b in blocks if not b.is_recurring],
+        appointments=[slot_engine.Interval(start, end) for start, end in appointments],
+        time_off=[slot_engine.Interval(start, end) for start, end in time_off],
+        buffer_minutes=rules["buffer_minutes"], duration_minutes=service.duration_minutes,
+        interval_minutes=rules["slot_interval_minutes"], now=now or dt.datetime.now(dt.UTC),
+        minimum_notice_minutes=rules["minimum_notice_minutes"],
+        booking_advance_days=rules["booking_advance_days"],
+    )
+
+
+def is_offered(session, *, professional: Professional, service: Service, start: dt.datetime,
+               now: dt.datetime | None = None, ignore_appointment_id: int | None = None) -> bool:
+    """Whether `start` (aware) is exactly the start of a slot offered now for the service."""
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValueError("start must be an aware datetime")
+    day = start.astimezone(ZoneInfo(professional.timezone)).date()
+    slots = offered_slots(session, professional=professional, service=service, date_from=day, date_to=day,
+                          now=now, ignore_appointment_id=ignore_appointment_id)
+    return any(slot.start == start for slot in slots)
+
+
+def get_slots(uow, *, professional_id: int, service_id: int, date_from: dt.date, date_to: dt.date,
+              tz: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Slots of one of the professional's active services, presented in `tz` (default: their own zone)."""
+    professional = uow.session.get(Professional, professional_id)
+    service = _active_service(uow.session, professional_id, service_id)
+    return _present(uow.session, professional, service, date_from, date_to, tz, now)
+
+
+def get_public_slots(uow, *, slug: str, service_id: int, date_from: dt.date, date_to: dt.date,
+                     tz: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Slots anyone may see for an active professional's active service, found by the public slug."""
+    professional = uow.session.scalar(
+        select(Professional).join(User, User.id == Professional.user_id)
+        .where(Professional.public_slug == slug, Professional.is_active.is_(True), User.is_active.is_(True))
+    )
+    if professional is None:
+        raise NotFound("The professional does not exist.")
+    service = _active_service(uow.session, professional.id, service_id)
+    return _present(uow.session, professional, service, date_from, date_to, tz, now)
+
+
+def _active_service(session, professional_id: int, service_id: int) -> Service:
+    service = session.scalar(select(Service).where(
+        Service.id == service_id, Service.professional_id == professional_id, Service.is_active.is_(True)))
+    if service is None:
+        raise NotFound("The service does not exist or is not offered.")
+    return service
+
+
+def _present(session, professional, service, date_from, date_to, tz, now) -> dict[str, Any]:
+    timezone = tz or professional.timezone
+    slots = offered_slots(session, professional=professional, service=service, date_from=date_from,
+                          date_to=date_to, now=now)
+    return {"service_id": service.id, "timezone": timezone, "slots": slot_engine.present(slots, timezone)}
+
+
+def _rules(session, professional_id: int) -> dict[str, Any]:
+    row = session.execute(
+        select(ProfessionalSettings.slot_interval_minutes, ProfessionalSettings.buffer_minutes,
+               ProfessionalSettings.minimum_notice_minutes, ProfessionalSettings.booking_advance_days)
+        .where(ProfessionalSettings.professional_id == professional_id)
+    ).mappings().one_or_none()
+    return dict(row) if row is not None else dict(DEFAULT_RULES)

@@ -1,0 +1,1 @@
+"""Catalog: the services a professional offers and the clients they see."""
