@@ -1,0 +1,1 @@
+"""Operator administration: professionals (search, counts, activation) and platform statistics."""

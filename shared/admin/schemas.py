@@ -1,0 +1,151 @@
+"""What the admin endpoints accept and return, named by direction (Query / Update / Read)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from shared import fields as agenda_fields
+from shared.catalog.schemas import Text
+from shared.models import AppointmentStatus
+
+SEARCH_LENGTH = 200
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
+APPOINTMENT_STATUSES = tuple(status.value for status in AppointmentStatus)
+
+
+class PeriodBound(fields.Field):
+    """A bound of a period: a date (YYYY-MM-DD, a UTC calendar day) or an RFC 3339 datetime."""
+
+    default_error_messages = {
+        "invalid": "Give a date (YYYY-MM-DD) or an RFC 3339 datetime with an offset.",
+        "out_of_range": f"Give a date between {EARLIEST_YEAR} and {LATEST_YEAR}.",
+    }
+    _date = agenda_fields.Date()
+    _datetime = agenda_fields.AwareDateTime()
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dt.date | dt.datetime:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        moment = self._date.deserialize(value) if len(value) == 10 else self._datetime.deserialize(value)
+        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            raise self.make_error("out_of_range")
+        return moment
+
+
+class JsonBoolean(fields.Boolean):
+    """A JSON true or false only: 0, 1 and strings are refused (0 == False would slip through a set)."""
+
+    default_error_messages = {"invalid": "Use true or false (a JSON boolean)."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class ProfessionalQuery(Schema):
+    """Filters of the professional list: ?q= (name, business name, email or slug) and ?is_active=."""
+
+    q = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=SEARCH_LENGTH))
+    is_active = fields.Boolean(truthy={"true"}, falsy={"false"},
+                               error_messages={"invalid": "Use true or false."})
+
+
+class ProfessionalStatusUpdate(Schema):
+    """Activate or deactivate a professional's account."""
+
+    is_active = JsonBoolean(required=True)
+
+
+class StatsQuery(Schema):
+    """The period of /admin/stats: [from, to), where a date `to` includes that whole (UTC) day."""
+
+    date_from = PeriodBound(data_key="from")
+    date_to = PeriodBound(data_key="to")
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        start, end = data.get("date_from"), data.get("date_to")
+        if start is not None and end is not None and type(start) is type(end) and end < start:
+            raise ValidationError("`to` must not be before `from`.", "to")
+
+
+class ProfessionalRead(Schema):
+    """A professional as the operator sees it: profile and account together."""
+
+    id = fields.Integer()
+    user_id = fields.Integer()
+    email = fields.String(attribute="user.email")
+    name = fields.String(attribute="user.name")
+    business_name = fields.String()
+    public_slug = fields.String()
+    timezone = fields.String()
+    is_active = fields.Boolean()
+    user_is_active = fields.Boolean(attribute="user.is_active")
+    last_login_at = fields.DateTime(attribute="user.last_login_at", allow_none=True)
+    created_at = fields.DateTime()
+
+
+class AppointmentCountsRead(Schema):
+    """Appointments by status, and their total."""
+
+    pending = fields.Integer()
+    confirmed = fields.Integer()
+    completed = fields.Integer()
+    cancelled_by_professional = fields.Integer()
+    cancelled_by_client = fields.Integer()
+    total = fields.Integer()
+
+
+class ProfessionalCountsRead(Schema):
+    services = fields.Integer()
+    active_services = fields.Integer()
+    clients = fields.Integer()
+    appointments = fields.Nested(AppointmentCountsRead)
+
+
+class ProfessionalDetailRead(ProfessionalRead):
+    phone = fields.String(allow_none=True)
+    bio = fields.String(allow_none=True)
+    counts = fields.Nested(ProfessionalCountsRead)
+
+
+class ActivityRead(Schema):
+    """What happened in the period: appointments starting in it by status, the distinct clients they were
+    for, clients added in it, and the services active now."""
+
+    appointments = fields.Nested(AppointmentCountsRead)
+    clients = fields.Integer()
+    new_clients = fields.Integer()
+    active_services = fields.Integer()
+
+
+class TotalsRead(ActivityRead):
+    professionals = fields.Integer()
+    active_professionals = fields.Integer()
+    new_professionals = fields.Integer()
+
+
+class ProfessionalActivityRead(ActivityRead):
+    professional_id = fields.Integer()
+    business_name = fields.String()
+    public_slug = fields.String()
+    is_active = fields.Boolean()
+
+
+class ProfessionalActivityPage(Schema):
+    items = fields.List(fields.Nested(ProfessionalActivityRead))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class StatsRead(Schema):
+    """Platform statistics for a period: totals, and one row per professional (busiest first, paged)."""
+
+    date_from = fields.DateTime(data_key="from")
+    date_to = fields.DateTime(data_key="to")
+    totals = fields.Nested(TotalsRead)
+    professionals = fields.Nested(ProfessionalActivityPage)
