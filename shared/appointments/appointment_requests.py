@@ -89,7 +89,7 @@ def accept_request(uow, *, professional_id: int, request_id: int, actor: Actor =
                    metadata={"appointment_id": appointment.id})
     booking.flush_booking(session, overlap_conflict(professional))
     session.refresh(request)
-    booking.commit_booking(uow, overlap_conflict(professional))
+    booking.commit_booking(uow, overlap_conflict(professional), creates_appointment=True)
     return request_view(request, service, professional.timezone)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from shared import linktokens
+from shared import linktokens, metrics
 from shared.errors import Conflict, NotFound
 from shared.models import (
     ACTIVE_STATUSES,
@@ -131,7 +131,7 @@ def flush_booking(session, conflict: Conflict) -> None:
         raise conflict from None
 
 
-def commit_booking(uow, conflict: Conflict) -> None:
+def commit_booking(uow, conflict: Conflict, *, creates_appointment: bool = False) -> None:
     """Commit; an overlap the database reports only now is still `conflict`, never a 500."""
     flush_booking(uow.session, conflict)
     try:
@@ -140,6 +140,8 @@ def commit_booking(uow, conflict: Conflict) -> None:
         if getattr(error.orig, "sqlstate", None) != OVERLAP_SQLSTATE:
             raise
         raise conflict from None
+    if creates_appointment:
+        metrics.bookings_created.inc()  # counted only once the appointment is really stored
 
 
 def link_expiry(end: dt.datetime) -> dt.datetime:

@@ -117,7 +117,7 @@ def _book_appointment(uow, professional, service, booking_in, start, end, actor,
                    entity_type="appointment", entity_id=appointment.id,
                    metadata={"status": appointment.status.value, "start": start.isoformat(),
                              "service_id": service.id, "client_id": client.id, "source": "public_link"})
-    booking.commit_booking(uow, unavailable())
+    booking.commit_booking(uow, unavailable(), creates_appointment=True)
     return client_appointment_view(appointment, professional, service, now=now, token=token)
 
 

@@ -131,7 +131,7 @@ def create(uow, *, professional_id: int, appointment_in: dict[str, Any], actor: 
                    entity_type="appointment", entity_id=appointment.id,
                    metadata={"status": appointment.status.value, "start": start.isoformat(),
                              "service_id": service.id, "client_id": client.id})
-    booking.commit_booking(uow, overlap_conflict(professional))
+    booking.commit_booking(uow, overlap_conflict(professional), creates_appointment=True)
     return appointment_view(appointment, professional.timezone, client=client, service=service)
 
 

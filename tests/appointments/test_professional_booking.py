@@ -486,3 +486,14 @@ def test_another_professionals_ids_are_404_everywhere(http, uow, professional, o
 def test_appointments_need_a_professional_token(http, service):
     assert http.get("/appointments").status_code == 401
     assert http.post("/appointments", json={}).status_code == 401
+
+
+def test_bookings_created_counts_stored_appointments_only(run, professional, service, client):
+    from shared import metrics
+
+    before = metrics.bookings_created._value.get()
+    _create(run, professional, service, client_id=client.id)
+    with pytest.raises(Conflict):
+        _create(run, professional, service, client_id=client.id)  # same time: refused, not counted
+
+    assert metrics.bookings_created._value.get() == before + 1
