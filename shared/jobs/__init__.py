@@ -1,0 +1,1 @@
+"""Background jobs on Huey: the queue object, the tasks, and the module the consumer loads."""

@@ -1,0 +1,63 @@
+"""Tasks: send one notification, and the minutely sweeps that make sure nothing is lost or left waiting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from huey import crontab
+
+from shared.jobs.instance import huey
+
+log = logging.getLogger(__name__)
+
+
+@huey.task()
+def send_notification(notification_id: int) -> str:
+    """Deliver one outbox row; a duplicate message is harmless because delivery claims the row first."""
+    from shared.notifications.service import deliver
+
+    outcome = deliver(notification_id)
+    if outcome.retry_at is not None:
+        # The row already says when to retry; this only saves waiting for the sweeper.
+        send_notification.schedule(args=(notification_id,), eta=outcome.retry_at)
+    return outcome.status
+
+
+@huey.periodic_task(crontab(minute="*"))
+def requeue_unsent() -> int:
+    """Queue again the rows a lost message or a dead worker left unsent (Redis restart, crash)."""
+    from shared.db import unit_of_work
+    from shared.notifications.service import unsent_ids
+
+    with unit_of_work() as uow:
+        ids = unsent_ids(uow)
+    for notification_id in ids:
+        send_notification(notification_id)
+    if ids:
+        log.info("requeued %d unsent notifications", len(ids))
+    return len(ids)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def send_due_reminders() -> dict[str, int]:
+    """Write the reminders that are due; they are queued when the transaction commits."""
+    from shared.db import unit_of_work
+    from shared.notifications.service import sweep_reminders
+
+    with unit_of_work() as uow:
+        result = sweep_reminders(uow, dt.datetime.now(dt.UTC))
+        uow.commit()
+    return {"due": result.due, "enqueued": result.enqueued}
+
+
+@huey.periodic_task(crontab(minute="*"))
+def expire_requests() -> int:
+    """Expire appointment requests nobody answered before their time (the rule lives with appointments)."""
+    from shared.appointments.appointment_requests import expire_requests as expire
+    from shared.db import unit_of_work
+
+    with unit_of_work() as uow:
+        expired = expire(uow, now=dt.datetime.now(dt.UTC))
+        uow.commit()
+    return expired
