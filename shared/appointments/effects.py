@@ -65,11 +65,10 @@ def _to_professional(session, professional: Professional, kind: str, *, appointm
 
 def booked(session, professional: Professional, appointment: Appointment, client: Client, *,
            by_client: bool) -> None:
-    """A new appointment: the client's confirmation once it is confirmed; the professional hears of
-    bookings they did not make themselves."""
-    if appointment.status == "confirmed":
-        _to_client(session, professional, "booking_confirmation", email=client.email,
-                   appointment_id=appointment.id)
+    """A new appointment: the client hears it is confirmed, or received and awaiting confirmation; the
+    professional hears of bookings they did not make themselves."""
+    kind = "booking_confirmation" if appointment.status == "confirmed" else "booking_received"
+    _to_client(session, professional, kind, email=client.email, appointment_id=appointment.id)
     if by_client:
         _to_professional(session, professional, "new_booking", appointment_id=appointment.id)
 

@@ -31,8 +31,8 @@ ICS_METHODS = {**ICS_METHOD_BY_KIND, "new_booking": "REQUEST"}
 REQUEST_KINDS = frozenset({"request_received", "request_received_professional", "request_rejected"})
 # Saying "booked" or "moved" about an appointment that is no longer on is worse than saying nothing.
 NEEDS_ACTIVE_APPOINTMENT = frozenset({
-    "booking_confirmation", "new_booking", "request_accepted", "rescheduled", "rescheduled_professional",
-    "reminder",
+    "booking_confirmation", "booking_received", "new_booking", "request_accepted", "rescheduled",
+    "rescheduled_professional", "reminder",
 })
 
 

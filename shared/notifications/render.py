@@ -15,8 +15,8 @@ from shared.notifications import links, timefmt
 DEFAULT_LOCALE = "es"
 LOCALES = ("es", "en")
 CLIENT_KINDS = (
-    "booking_confirmation", "request_received", "request_accepted", "request_rejected", "reminder",
-    "cancelled_by_professional", "cancellation_confirmation", "rescheduled",
+    "booking_confirmation", "booking_received", "request_received", "request_accepted", "request_rejected",
+    "reminder", "cancelled_by_professional", "cancellation_confirmation", "rescheduled",
 )
 PROFESSIONAL_KINDS = ("new_booking", "request_received_professional", "cancelled_by_client",
                       "rescheduled_professional")

@@ -146,12 +146,11 @@ def _wait_for_lock_wait(session) -> None:
         threading.Event().wait(0.02)
 
 
-def test_the_status_may_be_given_and_pending_waits_for_confirmation_before_emailing(run, rows, professional,
-                                                                                   service, client):
+def test_a_pending_booking_tells_the_client_it_awaits_confirmation(run, rows, professional, service, client):
     view = _create(run, professional, service, client_id=client.id, status="pending")
 
     assert view.status == "pending"
-    assert rows(m.Notification) == []
+    assert [(n.kind, n.recipient) for n in rows(m.Notification)] == [("booking_received", client.email)]
     assert [a.action for a in rows(m.AuditLog)] == ["appointment.created"]
 
 
@@ -365,7 +364,8 @@ def test_rescheduling_and_confirming_at_once_is_allowed(run, rows, professional,
                   appointment_in={"start_datetime": new_start, "status": "confirmed"}, now=NOW)
 
     assert (changed.status, changed.start_datetime) == ("confirmed", new_start)
-    assert [n.kind for n in rows(m.Notification)] == ["rescheduled", "booking_confirmation"]
+    assert [n.kind for n in rows(m.Notification)] == ["booking_received", "rescheduled",
+                                                      "booking_confirmation"]
 
 
 def test_notes_and_client_change_without_notifying(run, uow, rows, professional, service, client):

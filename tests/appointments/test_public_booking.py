@@ -68,12 +68,12 @@ def test_a_returning_client_is_found_by_email_and_keeps_their_record(run, uow, r
     assert (client.id, client.name) == (known.id, "Eva Known")
 
 
-def test_a_pending_default_tells_the_professional_only(run, uow, rows):
+def test_a_pending_default_tells_the_client_it_awaits_confirmation(run, uow, rows):
     professional, service = _bookable(uow.session, default_appointment_status="pending")
     uow.commit()
 
     assert _book(run, professional, service).status == "pending"
-    assert [n.kind for n in rows(m.Notification)] == ["new_booking"]
+    assert [n.kind for n in rows(m.Notification)] == ["booking_received", "new_booking"]
 
 
 @pytest.mark.parametrize("start", [
