@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from shared.config import get_settings
-from shared.http import create_app, problem
+from shared.http import create_app, problem, require_professional
 from shared.http.logs import get_logger
 from shared.http.metrics import add_collector
 from shared.metrics import QueueDepthCollector
@@ -66,6 +66,19 @@ def health():
         return problem(503, "service-unavailable", "Service Unavailable", f"Unavailable: {down}.",
                        headers={"Retry-After": "5"}, extensions=checks)
     return {"status": "ok", **checks}
+
+
+@bp.get("/health/ping")
+@require_professional
+def ping():
+    """Answer an authenticated SELECT 1: the fixed cost of every request, the benchmarks' floor."""
+    from sqlalchemy import text
+
+    from shared.db import unit_of_work
+
+    with unit_of_work() as uow:
+        uow.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
 
 
 app = create_app("health", bp)

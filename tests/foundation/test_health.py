@@ -76,3 +76,15 @@ def test_health_refuses_other_methods(client):
     response = client.post("/health")
     assert response.status_code == 405
     assert "GET" in response.headers["Allow"]
+
+
+def test_ping_answers_a_professional_after_a_database_round_trip(db_url, client, professional, auth_headers):
+    response = client.get("/health/ping", headers=auth_headers(professional))
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_ping_needs_a_professional_token(db_url, client):
+    response = client.get("/health/ping")
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
