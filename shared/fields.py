@@ -9,7 +9,8 @@ import zoneinfo
 
 from marshmallow import fields, validate
 
-__all__ = ["AwareDateTime", "Date", "Decimal", "Email", "IanaTimezone", "Price", "Time"]
+__all__ = ["AwareDateTime", "Date", "DateOrDateTime", "Decimal", "Email", "IanaTimezone", "JsonBoolean",
+           "Price", "StrictInteger", "Text", "Time"]
 
 # RFC 3339 date-time; seconds may be left out ("09:00+02:00"), the offset is checked separately
 # so a missing one gets its own message.
@@ -131,3 +132,63 @@ class Email(fields.Email):
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         return super()._deserialize(value, attr, data, **kwargs).strip().lower()
+
+
+class Text(fields.String):
+    """A string trimmed of surrounding whitespace; with `blank_as_none`, an empty result loads as None."""
+
+    def __init__(self, *, blank_as_none: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.blank_as_none = blank_as_none
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str | None:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        return None if self.blank_as_none and not text else text
+
+    def _validate(self, value) -> None:
+        if value is not None:  # a blank that became None has nothing left to check
+            super()._validate(value)
+
+
+class StrictInteger(fields.Integer):
+    """A JSON integer: strings, floats and booleans are refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class JsonBoolean(fields.Boolean):
+    """A JSON true or false only: 0, 1 and strings are refused (0 == False would slip through a set)."""
+
+    default_error_messages = {"invalid": "Use true or false (a JSON boolean)."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+# Far enough for any real booking or report, near enough that date arithmetic never overflows.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
+
+
+class DateOrDateTime(fields.Field):
+    """A bound of a period: a date (YYYY-MM-DD, a whole calendar day) or an RFC 3339 datetime."""
+
+    default_error_messages = {
+        "invalid": "Give a date (YYYY-MM-DD) or an RFC 3339 datetime with an offset.",
+        "out_of_range": f"Give a date between {EARLIEST_YEAR} and {LATEST_YEAR}.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dt.date | dt.datetime:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        moment = Date().deserialize(value) if len(value) == 10 else AwareDateTime().deserialize(value)
+        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            raise self.make_error("out_of_range")
+        return moment

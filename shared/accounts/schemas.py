@@ -6,27 +6,12 @@ from marshmallow import Schema, fields, validate
 
 from shared import fields as agenda_fields
 from shared.accounts import slugs
+from shared.fields import JsonBoolean, StrictInteger, Text
 
 NAME_LENGTH = 200
 PHONE_LENGTH = 40
 BIO_LENGTH = 5000
 SECRET_LENGTH = 1024  # passwords and tokens: generous, but bounded before any hashing happens
-
-
-class Text(fields.String):
-    """A string trimmed of surrounding whitespace; with `blank_as_none`, an empty result loads as None."""
-
-    def __init__(self, *, blank_as_none: bool = False, **kwargs):
-        super().__init__(**kwargs)
-        self.blank_as_none = blank_as_none
-
-    def _deserialize(self, value, attr, data, **kwargs) -> str | None:
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
-        return None if self.blank_as_none and not text else text
-
-    def _validate(self, value) -> None:
-        if value is not None:  # a blank that became None has nothing left to check
-            super()._validate(value)
 
 
 class Slug(fields.String):
@@ -41,27 +26,6 @@ class Slug(fields.String):
         if not slugs.is_valid(slug):
             raise self.make_error("slug")
         return slug
-
-
-class StrictInteger(fields.Integer):
-    """A JSON integer: strings, floats and booleans are refused."""
-
-    def __init__(self, **kwargs):
-        super().__init__(strict=True, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class StrictBoolean(fields.Boolean):
-    """A JSON true or false, nothing else."""
-
-    def _deserialize(self, value, attr, data, **kwargs) -> bool:
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
 
 
 def _name(**kwargs) -> Text:
@@ -118,8 +82,8 @@ class SettingsUpdate(Schema):
     cancellation_policy_hours = StrictInteger(validate=validate.Range(0, 720))
     reminder_time_before_appointment_minutes = StrictInteger(validate=validate.Range(0, 10080))
     default_appointment_status = fields.String(validate=validate.OneOf(["pending", "confirmed"]))
-    allow_public_booking = StrictBoolean()
-    email_notification_enabled = StrictBoolean()
+    allow_public_booking = JsonBoolean()
+    email_notification_enabled = JsonBoolean()
     slot_interval_minutes = StrictInteger(allow_none=True, validate=validate.Range(5, 720))
     buffer_minutes = StrictInteger(validate=validate.Range(0, 240))
     minimum_notice_minutes = StrictInteger(validate=validate.Range(0, 43200))

@@ -2,47 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared import fields as agenda_fields
-from shared.catalog.schemas import Text
+from shared.fields import DateOrDateTime, JsonBoolean, Text
 from shared.models import AppointmentStatus
 
 SEARCH_LENGTH = 200
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
 APPOINTMENT_STATUSES = tuple(status.value for status in AppointmentStatus)
-
-
-class PeriodBound(fields.Field):
-    """A bound of a period: a date (YYYY-MM-DD, a UTC calendar day) or an RFC 3339 datetime."""
-
-    default_error_messages = {
-        "invalid": "Give a date (YYYY-MM-DD) or an RFC 3339 datetime with an offset.",
-        "out_of_range": f"Give a date between {EARLIEST_YEAR} and {LATEST_YEAR}.",
-    }
-    _date = agenda_fields.Date()
-    _datetime = agenda_fields.AwareDateTime()
-
-    def _deserialize(self, value, attr, data, **kwargs) -> dt.date | dt.datetime:
-        if not isinstance(value, str):
-            raise self.make_error("invalid")
-        moment = self._date.deserialize(value) if len(value) == 10 else self._datetime.deserialize(value)
-        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-            raise self.make_error("out_of_range")
-        return moment
-
-
-class JsonBoolean(fields.Boolean):
-    """A JSON true or false only: 0, 1 and strings are refused (0 == False would slip through a set)."""
-
-    default_error_messages = {"invalid": "Use true or false (a JSON boolean)."}
-
-    def _deserialize(self, value, attr, data, **kwargs) -> bool:
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
 
 
 class ProfessionalQuery(Schema):
@@ -62,8 +28,8 @@ class ProfessionalStatusUpdate(Schema):
 class StatsQuery(Schema):
     """The period of /admin/stats: [from, to), where a date `to` includes that whole (UTC) day."""
 
-    date_from = PeriodBound(data_key="from")
-    date_to = PeriodBound(data_key="to")
+    date_from = DateOrDateTime(data_key="from")
+    date_to = DateOrDateTime(data_key="to")
 
     @validates_schema
     def _ordered(self, data, **kwargs):

@@ -7,7 +7,7 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared import fields as agenda_fields
-from shared.catalog.schemas import Text
+from shared.fields import EARLIEST_YEAR, LATEST_YEAR, DateOrDateTime, Text
 from shared.models import AppointmentStatus, DefaultAppointmentStatus, RequestStatus
 
 NAME_LENGTH = 200
@@ -15,8 +15,6 @@ PHONE_LENGTH = 40
 NOTES_LENGTH = 10000
 PUBLIC_NOTES_LENGTH = 2000
 REASON_LENGTH = 1000
-# Far enough for any real booking, near enough that start + duration never overflows.
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
 
 
 class BookingDateTime(agenda_fields.AwareDateTime):
@@ -31,25 +29,6 @@ class BookingDateTime(agenda_fields.AwareDateTime):
         moment = super()._deserialize(value, attr, data, **kwargs)
         if moment.second or moment.microsecond:
             raise self.make_error("whole_minute")
-        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-            raise self.make_error("out_of_range")
-        return moment
-
-
-class DateOrDateTime(fields.Field):
-    """A bound of a period: a date (YYYY-MM-DD, the professional's calendar day) or an RFC 3339 datetime."""
-
-    default_error_messages = {
-        "invalid": "Give a date (YYYY-MM-DD) or an RFC 3339 datetime with an offset.",
-        "out_of_range": f"Give a date between {EARLIEST_YEAR} and {LATEST_YEAR}.",
-    }
-    _date = agenda_fields.Date()
-    _datetime = agenda_fields.AwareDateTime()
-
-    def _deserialize(self, value, attr, data, **kwargs) -> dt.date | dt.datetime:
-        if not isinstance(value, str):
-            raise self.make_error("invalid")
-        moment = self._date.deserialize(value) if len(value) == 10 else self._datetime.deserialize(value)
         if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
             raise self.make_error("out_of_range")
         return moment

@@ -7,6 +7,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared import fields as agenda_fields
+from shared.fields import JsonBoolean, Text
 
 NAME_LENGTH = 200
 DESCRIPTION_LENGTH = 5000
@@ -15,22 +16,6 @@ PHONE_LENGTH = 40
 SEARCH_LENGTH = 200
 # A price is written as digits with an optional point and decimals; the Price field then checks the places.
 _PRICE_TEXT = re.compile(r"-?\d{1,12}(\.\d+)?")
-
-
-class Text(fields.String):
-    """A string trimmed of surrounding whitespace; with `blank_as_none`, an empty result loads as None."""
-
-    def __init__(self, *, blank_as_none: bool = False, **kwargs):
-        super().__init__(**kwargs)
-        self.blank_as_none = blank_as_none
-
-    def _deserialize(self, value, attr, data, **kwargs) -> str | None:
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
-        return None if self.blank_as_none and not text else text
-
-    def _validate(self, value) -> None:
-        if value is not None:  # a blank that became None has nothing left to check
-            super()._validate(value)
 
 
 class DecimalStringPrice(agenda_fields.Price):
@@ -47,15 +32,6 @@ class DecimalStringPrice(agenda_fields.Price):
         if _PRICE_TEXT.fullmatch(value.strip()) is None:
             raise self.make_error("format")
         return super()._deserialize(value.strip(), attr, data, **kwargs)
-
-
-class Flag(fields.Boolean):
-    """A JSON true or false, nothing else (no 1, 0 or "yes")."""
-
-    def _deserialize(self, value, attr, data, **kwargs) -> bool:
-        if value is True or value is False:
-            return value
-        raise self.make_error("invalid", input=value)
 
 
 def _name(**kwargs) -> Text:
@@ -81,7 +57,7 @@ class ServiceUpdate(_RequireSomething):
     description = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=DESCRIPTION_LENGTH))
     duration_minutes = fields.Integer(strict=True, validate=validate.Range(min=5, max=720))
     price = DecimalStringPrice()
-    is_active = Flag()
+    is_active = JsonBoolean()
 
 
 class ServiceRead(Schema):
