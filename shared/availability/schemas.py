@@ -7,7 +7,7 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from shared import fields as agenda_fields
-from shared.catalog.schemas import Text
+from shared.fields import Text
 
 MAX_SLOT_RANGE_DAYS = 62
 REASON_LENGTH = 200
