@@ -23,11 +23,13 @@ $(STAMP): $(REQUIREMENTS)
 run: $(STAMP)
 	$(PY) -m shared.localdev.run
 
+# The schema tests run first on the embedded PostgreSQL 18, then the whole suite on the machine's
+# PostgreSQL, so the last summary line is the full suite's.
 test: $(STAMP)
 	$(PY) -m ruff check .
-	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest
 	$(PY) -m shared.localdev.embedded_pg --data $(TEST_PG_DATA) --database postgres --env TEST_DATABASE_URL \
 		-- $(PY) -m pytest -m schema
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
