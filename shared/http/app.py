@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 
+from shared import errors
 from shared.http import metrics as http_metrics
 from shared.http.logs import get_logger
 from shared.http.parsing import too_large
@@ -74,6 +75,9 @@ def _begin() -> Response | None:
     request.max_content_length = limit if request.content_length is not None else limit + 1
     if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
         return _preflight()
+    if "\x00" in request.path:
+        # No resource's path holds a NUL character, and the database would refuse to look one up.
+        raise errors.NotFound("No resource has a NUL character in its path.")
     return None
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response, g
 from marshmallow import ValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -155,6 +155,9 @@ def _database(exc: DBAPIError) -> Response | None:
     kind = SQLSTATES.get(sqlstate) or SQLSTATE_CLASSES.get(sqlstate[:2])
     if kind is None and isinstance(exc, IntegrityError):
         kind = CONFLICT
+    if kind is None and isinstance(exc, DataError) and not sqlstate:
+        # Refused by the driver before reaching the server, e.g. a NUL character in a text value.
+        kind = SQLSTATE_CLASSES["22"]
     if kind is None and (exc.connection_invalidated or (isinstance(exc, OperationalError) and not sqlstate)):
         kind = UNAVAILABLE  # could not connect, or the connection dropped
     if kind is None:
