@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import threading
 import time
 
-from limits import parse
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
-
 from shared.config import get_settings
 from shared.errors import RateLimited, ServiceUnavailable
 
 _lock = threading.Lock()
-_limiters: dict[str, MovingWindowRateLimiter] = {}
+_limiters: dict = {}
 
 
-def _limiter(storage_url: str) -> MovingWindowRateLimiter:
+def _limiter(storage_url: str):
+    # Imported on first use: `limits` (and the Redis client it loads) costs tens of milliseconds at cold
+    # start, and several functions import this module only for client_ip().
+    from limits.storage import storage_from_string
+    from limits.strategies import MovingWindowRateLimiter
+
     # Built under a lock: the storage checks its client library on creation, which is not thread-safe.
     with _lock:
         if storage_url not in _limiters:
@@ -26,13 +28,13 @@ def _limiter(storage_url: str) -> MovingWindowRateLimiter:
         return _limiters[storage_url]
 
 
-def limiter() -> MovingWindowRateLimiter:
+def limiter():
     return _limiter(get_settings().rate_limit_storage_url)
 
 
 def hit(rule: str, *identifiers: str, detail: str = "Too many requests. Try again later.") -> None:
     """Count one request against `rule` ("10/minute") for the identifiers; raise RateLimited when over."""
-    item = parse(rule)
+    item = _parse(rule)
     keys = [str(i) for i in identifiers]
     limits_ = limiter()
     try:
@@ -43,6 +45,14 @@ def hit(rule: str, *identifiers: str, detail: str = "Too many requests. Try agai
     except Exception as exc:  # the storage is down: refuse rather than let unlimited traffic through
         raise ServiceUnavailable("Rate limiting is unavailable; try again shortly.") from exc
     raise RateLimited(detail, retry_after=max(1, math.ceil(reset_at - time.time())))
+
+
+@functools.cache
+def _parse(rule: str):
+    # Rules are a handful of constants: parse each once.
+    from limits import parse
+
+    return parse(rule)
 
 
 def client_ip(remote_addr: str | None, forwarded_for: str | None, trusted_proxies: int | None = None) -> str:

@@ -101,7 +101,7 @@ def list_slots():
     """The slots offered for one of the professional's services on ?date= or ?from=&to= (local dates)."""
     query = parse_query(schemas.SlotQuery)
     with unit_of_work() as uow:
-        return dump(schemas.SlotsRead, availability.get_slots(uow, professional_id=_pid(), **query))
+        return schemas.dump_slots(availability.get_slots(uow, professional_id=_pid(), **query))
 
 
 app = create_app("availability", bp)

@@ -6,7 +6,7 @@ from shared import ratelimit
 from shared.availability import schemas
 from shared.availability import service as availability
 from shared.db import unit_of_work
-from shared.http import dump, parse_query
+from shared.http import parse_query
 
 PUBLIC_SLOTS_RATE = "120/minute"
 
@@ -20,4 +20,4 @@ def list_public_slots(slug: str):
     ratelimit.hit(PUBLIC_SLOTS_RATE, "public-slots", ip)
     query = parse_query(schemas.SlotQuery)
     with unit_of_work() as uow:
-        return dump(schemas.SlotsRead, availability.get_public_slots(uow, slug=slug, **query))
+        return schemas.dump_slots(availability.get_public_slots(uow, slug=slug, **query))

@@ -9,8 +9,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-import redis
-
 from shared.config import get_settings
 from shared.errors import ServiceUnavailable
 
@@ -23,7 +21,11 @@ def _unavailable_without_redis(method: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, **kwargs)
-        except redis.RedisError:
+        except Exception as error:
+            import redis  # loaded already: only the Redis store raises its errors
+
+            if not isinstance(error, redis.RedisError):
+                raise
             raise ServiceUnavailable("Login protection is unavailable; try again shortly.") from None
 
     return wrapper
@@ -33,6 +35,8 @@ class RedisStore:
     """Failures as sorted sets of timestamps, locks as strings holding the unlock time."""
 
     def __init__(self, url: str):
+        import redis  # here, not at the top: functions that never check a login need not load it
+
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
     @_unavailable_without_redis

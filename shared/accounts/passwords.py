@@ -5,11 +5,15 @@ from __future__ import annotations
 import functools
 import secrets
 from pathlib import Path
-
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING
 
 from shared.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+# argon2 is imported where a hash is made or checked: most requests of the functions that import this
+# module (token refresh, profile reads) never touch a password, and cold start pays for every import.
 
 # OWASP Password Storage Cheat Sheet minimum for Argon2id: m=19 MiB, t=2, p=1. Raising any of these makes
 # every stored hash "need a rehash", which the next successful login performs.
@@ -26,6 +30,8 @@ COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 @functools.cache
 def hasher() -> PasswordHasher:
     """The process-wide Argon2id hasher."""
+    from argon2 import PasswordHasher, Type
+
     return PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, parallelism=PARALLELISM,
                           type=Type.ID)
 
@@ -37,6 +43,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str, password: str) -> bool:
     """True when the password matches the stored hash; a malformed hash simply does not match."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
         return hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -45,6 +53,8 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     """True when the hash was made with other parameters than the current ones."""
+    from argon2.exceptions import InvalidHashError
+
     try:
         return hasher().check_needs_rehash(password_hash)
     except InvalidHashError:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import String, and_, bindparam, false, func, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -57,16 +58,48 @@ def get_professional(session, professional_id: int) -> Professional:
     return professional
 
 
-def get_public_professional(session, slug: str) -> Professional:
-    """An active professional by public slug; NotFound otherwise."""
-    professional = session.scalar(
-        select(Professional).options(joinedload(Professional.settings), joinedload(Professional.user))
-        .join(User, User.id == Professional.user_id)
-        .where(Professional.public_slug == slug, Professional.is_active.is_(True), User.is_active.is_(True))
-    )
-    if professional is None or professional.settings is None:
+def get_public_professional_and_service(
+        session, slug: str, service_id: int, *,
+        lock_key: tuple[str, str] | None = None) -> tuple[Professional, Service]:
+    """An active professional by public slug (settings and user loaded) and one of their services (active
+    or not; the caller decides), in one round trip: the service is joined by id and owner.
+
+    NotFound for an unknown or inactive page first, then for a service that is not the professional's.
+    With lock_key = (prefix, suffix), the same statement takes the transaction-level advisory lock on
+    hashtextextended(prefix || professional id || suffix, 0) (shared.appointments.public), saving the
+    round trip of a SELECT of its own. The lock is taken as the row is produced, after this statement's
+    snapshot: only later statements are sure to see what an earlier holder of the lock committed.
+    """
+    params = {"slug": slug, "service_id": service_id}
+    if lock_key is not None:
+        params.update(lock_prefix=lock_key[0], lock_suffix=lock_key[1])
+    row = session.execute(_public_page_statement(lock_key is not None, service_id <= MAX_ID), params).first()
+    if row is None or row[0].settings is None:
         raise NotFound("No professional has this booking page.")
-    return professional
+    professional, service = row[0], row[1]
+    if service is None:
+        raise NotFound("The service does not exist.")
+    return professional, service
+
+
+@functools.cache
+def _public_page_statement(lock: bool, valid_service_id: bool):
+    # Built once per variant with bound parameters: building and cache-keying it on every booking cost
+    # more Python time than running it.
+    columns: list = [Professional, Service]
+    if lock:
+        columns.append(func.pg_advisory_xact_lock(func.hashtextextended(
+            func.concat(bindparam("lock_prefix", type_=String), Professional.id,
+                        bindparam("lock_suffix", type_=String)), 0)))
+    return (
+        select(*columns)
+        .options(joinedload(Professional.settings), joinedload(Professional.user))
+        .join(User, User.id == Professional.user_id)
+        .outerjoin(Service, and_((Service.id == bindparam("service_id")) if valid_service_id else false(),
+                                 Service.professional_id == Professional.id))
+        .where(Professional.public_slug == bindparam("slug"), Professional.is_active.is_(True),
+               User.is_active.is_(True))
+    )
 
 
 def get_service(session, *, professional_id: int, service_id: int) -> Service:
@@ -97,14 +130,33 @@ def find_or_create_client(session, *, professional_id: int, name: str, email: st
 
     INSERT ... ON CONFLICT DO NOTHING, then SELECT: two concurrent bookings by a new client end with
     one row. An existing client's name and phone are kept (the professional's record wins).
+
+    Usually one round trip: the INSERT and the look-up of an existing row share one statement. That
+    statement's snapshot predates it, so a row another transaction committed while the INSERT waited on
+    it is not seen there; then (and only then) a separate SELECT, with a fresh snapshot, finds it.
     """
-    session.execute(
-        insert(Client).values(professional_id=professional_id, name=name, email=email, phone=phone)
+    params = {"professional_id": professional_id, "name": name, "email": email, "phone": phone}
+    client = session.scalars(_find_or_create_client_statement(), params).first()
+    if client is None:
+        client = session.scalars(
+            select(Client).where(Client.professional_id == professional_id, Client.email == email)
+        ).one()
+    return client
+
+
+@functools.cache
+def _find_or_create_client_statement():
+    # Built once with bound parameters, like the other statements of a public booking.
+    inserted = (
+        insert(Client).values(professional_id=bindparam("professional_id"), name=bindparam("name"),
+                              email=bindparam("email"), phone=bindparam("phone"))
         .on_conflict_do_nothing(constraint=CLIENT_EMAIL_UNIQUE)
+        .returning(*Client.__table__.c)
+        .cte("inserted")
     )
-    return session.scalars(
-        select(Client).where(Client.professional_id == professional_id, Client.email == email)
-    ).one()
+    existing = select(*Client.__table__.c).where(Client.professional_id == bindparam("professional_id"),
+                                                 Client.email == bindparam("email"))
+    return select(Client).from_statement(union_all(select(*inserted.c), existing).limit(1))
 
 
 def find_overlap(session, *, professional_id: int, start: dt.datetime, end: dt.datetime,
@@ -151,13 +203,21 @@ def link_expiry(end: dt.datetime) -> dt.datetime:
 def issue_link(session, *, professional_id: int, expires_at: dt.datetime,
                appointment: Appointment | None = None, request: AppointmentRequest | None = None) -> str:
     """A client link for an appointment or a request; returns the token (only its hash is stored)."""
+    token, values = link_values(professional_id=professional_id, expires_at=expires_at,
+                                appointment=appointment, request=request)
+    session.add(PublicLink(**values))
+    return token
+
+
+def link_values(*, professional_id: int, expires_at: dt.datetime, appointment: Appointment | None = None,
+                request: AppointmentRequest | None = None) -> tuple[str, dict]:
+    """issue_link()'s token and row (as column values), for a caller that inserts the row itself."""
     purpose = LinkPurpose.appointment if appointment is not None else LinkPurpose.appointment_request
     token, nonce, token_hash = linktokens.new_token(purpose.value)
-    session.add(PublicLink(professional_id=professional_id, purpose=purpose, token_hash=token_hash,
-                           token_nonce=nonce, expires_at=expires_at,
-                           appointment_id=appointment.id if appointment is not None else None,
-                           appointment_request_id=request.id if request is not None else None))
-    return token
+    return token, {"professional_id": professional_id, "purpose": purpose, "token_hash": token_hash,
+                   "token_nonce": nonce, "expires_at": expires_at,
+                   "appointment_id": appointment.id if appointment is not None else None,
+                   "appointment_request_id": request.id if request is not None else None}
 
 
 def revoke_links(session, appointment: Appointment, now: dt.datetime) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from shared import audit
 from shared.models import Appointment, AppointmentRequest, Client, Professional
-from shared.notifications.outbox import enqueue
+from shared.notifications.outbox import enqueue, enqueue_many
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,14 @@ def record(session, actor: Actor, *, action: str, professional_id: int, entity_t
                  request_id=actor.request_id, metadata=metadata)
 
 
+def audit_values(actor: Actor, *, action: str, professional_id: int, entity_type: str, entity_id: int,
+                 metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What record() writes, as column values for a statement that writes several rows at once."""
+    return audit.row_values(action=action, actor_user_id=actor.user_id, professional_id=professional_id,
+                            entity_type=entity_type, entity_id=entity_id, ip_address=_ip(actor.ip_address),
+                            request_id=actor.request_id, metadata=metadata)
+
+
 def _emails_on(professional: Professional) -> bool:
     return bool(professional.settings.email_notification_enabled)
 
@@ -67,10 +75,21 @@ def booked(session, professional: Professional, appointment: Appointment, client
            by_client: bool) -> None:
     """A new appointment: the client hears it is confirmed, or received and awaiting confirmation; the
     professional hears of bookings they did not make themselves."""
+    enqueue_many(session, booked_rows(professional, appointment, client, by_client=by_client))  # one INSERT
+
+
+def booked_rows(professional: Professional, appointment: Appointment, client: Client, *,
+                by_client: bool) -> list[dict[str, Any]]:
+    """The outbox rows booked() writes (none with e-mails off), for a caller that writes them itself."""
+    if not _emails_on(professional):
+        return []
     kind = "booking_confirmation" if appointment.status == "confirmed" else "booking_received"
-    _to_client(session, professional, kind, email=client.email, appointment_id=appointment.id)
+    rows = [{"kind": kind, "recipient": client.email, "professional_id": professional.id,
+             "appointment_id": appointment.id}]
     if by_client:
-        _to_professional(session, professional, "new_booking", appointment_id=appointment.id)
+        rows.append({"kind": "new_booking", "recipient": professional.user.email,
+                     "professional_id": professional.id, "appointment_id": appointment.id})
+    return rows
 
 
 def confirmed(session, professional: Professional, appointment: Appointment, client: Client) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, insert, select
 
 from shared import linktokens
 from shared.appointments import booking, changes, effects
@@ -19,18 +20,20 @@ from shared.appointments.views import (
     client_appointment_view,
     client_request_view,
 )
-from shared.availability.service import is_offered
+from shared.availability.service import is_offered, is_offered_and_count
 from shared.errors import Conflict, NotFound
 from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentRequest,
     AppointmentStatus,
+    AuditLog,
     Client,
     Professional,
     PublicLink,
     RequestStatus,
 )
+from shared.notifications import outbox
 
 NO_LINK = "This link does not exist or is no longer valid."
 UNAVAILABLE = "That time is no longer available; please choose another one."
@@ -43,28 +46,41 @@ def unavailable() -> Conflict:
 # Booking
 
 
-def _lock_client_email(session, professional_id: int, email: str) -> None:
-    # Bookings by one email for one professional take turns, so the cap below counts exactly.
-    key = func.hashtextextended(f"public-booking:{professional_id}:{email}", 0)
-    session.execute(select(func.pg_advisory_xact_lock(key)))
+def _client_email_lock(email: str) -> tuple[str, str]:
+    # Bookings by one email for one professional take turns, so the cap below counts exactly: the key is
+    # hashtextextended('public-booking:<professional id>:<email>', 0), taken by the first query of book().
+    return "public-booking:", f":{email}"
 
 
-def open_public_bookings(session, *, professional_id: int, email: str, now: dt.datetime) -> int:
-    """Upcoming public appointments (pending or confirmed) and pending requests of this client email."""
-    appointments = session.scalar(
+def _open_public_bookings(*, professional_id: int, email: str, now: dt.datetime):
+    """Upcoming public appointments (pending or confirmed) and pending requests of this client email, as
+    one integer expression (both counts) and its bound parameters, read inside the statement that loads
+    the availability."""
+    params = {"cap_professional_id": professional_id, "cap_email": email, "cap_now": now}
+    return _open_public_bookings_expression(), params
+
+
+@functools.cache
+def _open_public_bookings_expression():
+    # Built once with bound parameters (cheaper than building and cache-keying it on every booking).
+    professional_id, email = bindparam("cap_professional_id"), bindparam("cap_email")
+    now = bindparam("cap_now")
+    appointments = (
         select(func.count()).select_from(Appointment)
         .join(Client, and_(Client.id == Appointment.client_id,
                            Client.professional_id == Appointment.professional_id))
         .where(Appointment.professional_id == professional_id, Client.email == email,
                Appointment.created_from_public_link.is_(True), Appointment.status.in_(ACTIVE_STATUSES),
                Appointment.start_datetime > now)
+        .scalar_subquery()
     )
-    requests = session.scalar(
+    requests = (
         select(func.count()).select_from(AppointmentRequest)
         .where(AppointmentRequest.professional_id == professional_id, AppointmentRequest.email == email,
                AppointmentRequest.status == RequestStatus.pending, AppointmentRequest.start_datetime > now)
+        .scalar_subquery()
     )
-    return appointments + requests
+    return (appointments + requests).label("open_public_bookings")
 
 
 def book(uow, *, slug: str, booking_in: dict[str, Any], actor: Actor = SYSTEM,
@@ -77,21 +93,26 @@ def book(uow, *, slug: str, booking_in: dict[str, Any], actor: Actor = SYSTEM,
     """
     now = utcnow(now)
     session = uow.session
-    professional = booking.get_public_professional(session, slug)
-    service = booking.get_service(session, professional_id=professional.id,
-                                  service_id=booking_in["service_id"])
+    email = booking_in["email"]
+    professional, service = booking.get_public_professional_and_service(
+        session, slug, booking_in["service_id"], lock_key=_client_email_lock(email))
     if not service.is_active:
         raise NotFound("The service does not exist.")
-    email = booking_in["email"]
-    _lock_client_email(session, professional.id, email)
+    # The cap's count is read after the lock is held, in a later statement (so with a snapshot taken after
+    # it): the one that loads the availability; the settings row loaded above gives the rules. The cap is
+    # still checked before the slot, as it always was.
+    start = booking_in["start_datetime"].astimezone(dt.UTC)
+    offered, open_bookings = is_offered_and_count(
+        session, professional=professional, service=service, start=start, now=now,
+        rules=professional.settings,
+        count=_open_public_bookings(professional_id=professional.id, email=email, now=now))
     limit = professional.settings.max_pending_public_bookings
-    if open_public_bookings(session, professional_id=professional.id, email=email, now=now) >= limit:
+    if open_bookings >= limit:
         raise Conflict(f"You already have {limit} upcoming bookings or requests with "
                        f"{professional.business_name}, the most allowed online. Cancel one, or contact "
                        "them directly.",
                        slug="too-many-pending-bookings")
-    start = booking_in["start_datetime"].astimezone(dt.UTC)
-    if not is_offered(session, professional=professional, service=service, start=start, now=now):
+    if not offered:
         raise unavailable()
     end = start + dt.timedelta(minutes=service.duration_minutes)
     if professional.settings.allow_public_booking:
@@ -110,15 +131,30 @@ def _book_appointment(uow, professional, service, booking_in, start, end, actor,
         notes=booking_in.get("notes"), created_from_public_link=True)
     session.add(appointment)
     booking.flush_booking(session, unavailable())
-    token = booking.issue_link(session, professional_id=professional.id, appointment=appointment,
-                               expires_at=booking.link_expiry(end))
-    effects.booked(session, professional, appointment, client, by_client=True)
-    effects.record(session, actor, action="appointment.created", professional_id=professional.id,
-                   entity_type="appointment", entity_id=appointment.id,
-                   metadata={"status": appointment.status.value, "start": start.isoformat(),
-                             "service_id": service.id, "client_id": client.id, "source": "public_link"})
+    # The rows issue_link(), effects.booked() and effects.record() would add, written in one statement.
+    token, link = booking.link_values(professional_id=professional.id, appointment=appointment,
+                                      expires_at=booking.link_expiry(end))
+    audit_row = effects.audit_values(
+        actor, action="appointment.created", professional_id=professional.id, entity_type="appointment",
+        entity_id=appointment.id,
+        metadata={"status": appointment.status.value, "start": start.isoformat(), "service_id": service.id,
+                  "client_id": client.id, "source": "public_link"})
+    _insert_together(session, link, audit_row,
+                     effects.booked_rows(professional, appointment, client, by_client=True))
     booking.commit_booking(uow, unavailable(), creates_appointment=True)
     return client_appointment_view(appointment, professional, service, now=now, token=token)
+
+
+def _insert_together(session, link: dict, audit_row: dict, notifications: list[dict]) -> None:
+    """The client's link, the audit row and the outbox rows of a new booking in ONE statement (one round
+    trip instead of three): data-modifying CTEs, which PostgreSQL runs to completion whether or not the
+    main statement reads them, in the same transaction as the appointment."""
+    new_link = insert(PublicLink.__table__).values(link).cte("new_link")
+    if not notifications:
+        session.execute(insert(AuditLog.__table__).values(audit_row).add_cte(new_link))
+        return
+    new_audit = insert(AuditLog.__table__).values(audit_row).cte("new_audit")
+    outbox.collect(session, list(session.scalars(outbox.insert_many(notifications, new_link, new_audit))))
 
 
 def _record_request(uow, professional, service, booking_in, start, end, actor) -> ClientRequestView:
@@ -242,7 +278,7 @@ def reschedule_by_token(uow, *, token: str, start_datetime: dt.datetime, actor: 
     if start_datetime == appointment.start_datetime:
         return client_appointment_view(appointment, professional, service, now=now)
     if not is_offered(session, professional=professional, service=service, start=start_datetime, now=now,
-                      ignore_appointment_id=appointment.id):
+                      ignore_appointment_id=appointment.id, rules=professional.settings):
         raise unavailable()
     client = booking.get_client(session, professional_id=professional.id, client_id=appointment.client_id)
     changes.reschedule(session, professional=professional, appointment=appointment, client=client,

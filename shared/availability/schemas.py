@@ -161,3 +161,12 @@ class SlotsRead(Schema):
     service_id = fields.Integer()
     timezone = fields.String()
     slots = fields.List(fields.Nested(SlotRead))
+
+
+def dump_slots(result: dict) -> dict:
+    """SlotsRead's output built directly: a month holds a hundred or more slots, and marshmallow's
+    per-field machinery cost more than the slot engine; the datetimes are aware, so isoformat() is what
+    AwareDateTime dumps (a test checks the two agree)."""
+    return {"service_id": result["service_id"], "timezone": result["timezone"],
+            "slots": [{"start_datetime": start.isoformat(), "end_datetime": end.isoformat()}
+                      for start, end in result["slots"]]}

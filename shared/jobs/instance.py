@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey.storage import RedisStorage
 
 from shared.config import Settings, get_settings
 
@@ -29,3 +30,23 @@ def build_huey(settings: Settings) -> Huey:
 
 
 huey = build_huey(get_settings())
+
+
+def enqueue_many(tasks: list) -> None:
+    """Enqueue tasks (built with `task_wrapper.s(...)`) as one Redis LPUSH: one round trip for many.
+
+    Huey has no batch enqueue, so for Redis the serialized messages are pushed in one command onto the
+    same queue key Huey's own enqueue uses; each message is still one ordinary task, so the consumer,
+    retries and the "claim the row first" guard are unchanged. LPUSH of many values is atomic: either
+    every message is queued or none is. Other storages (SQLite, memory, immediate mode) and tasks with
+    a priority or expiry go through huey.enqueue one by one. The batch path skips Huey's "enqueued"
+    signal, which nothing here listens to.
+    """
+    storage = huey.storage
+    plain_redis = isinstance(storage, RedisStorage) and type(storage).enqueue is RedisStorage.enqueue
+    if huey.immediate or not plain_redis or any(task.priority or task.expires for task in tasks):
+        for task in tasks:
+            huey.enqueue(task)
+        return
+    if tasks:
+        storage.conn.lpush(storage.queue_key, *[huey.serialize_task(task) for task in tasks])

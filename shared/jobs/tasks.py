@@ -7,7 +7,7 @@ import logging
 
 from huey import crontab
 
-from shared.jobs.instance import huey
+from shared.jobs.instance import enqueue_many, huey
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,7 @@ def requeue_unsent() -> int:
 
     with unit_of_work() as uow:
         ids = unsent_ids(uow)
-    for notification_id in ids:
-        send_notification(notification_id)
+    enqueue_many([send_notification.s(notification_id) for notification_id in ids])  # one round trip
     if ids:
         log.info("requeued %d unsent notifications", len(ids))
     return len(ids)

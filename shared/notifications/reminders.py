@@ -1,4 +1,4 @@
-"""Reminders: one query finds the appointments whose reminder is due, one insert writes them to the outbox."""
+"""Reminders: one statement finds the appointments whose reminder is due and writes them to the outbox."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
 
-from shared.models import Notification
 from shared.notifications.dispatch import PENDING_KEY
 
 # The settings allow at most 7 days (10080 minutes) of notice, so no due reminder lies further ahead.
@@ -37,6 +35,34 @@ LIMIT :limit
 """
 
 
+# The sweep in one round trip: the due query feeds INSERT ... SELECT in the database, so no row travels
+# to Python and back (building a 1000-row INSERT in Python cost far more than the query). payload.start
+# is written as Python's datetime.isoformat() writes a UTC instant (".ffffff" only when there are
+# microseconds), and the dedupe key as reminder_dedupe_key() writes it. `due` counts what the query
+# found, the RETURNING ids what this sweep wrote (a concurrent sweep may have written some first).
+SWEEP_SQL = f"""
+WITH due AS ({DUE_REMINDERS_SQL}),
+written AS (
+    INSERT INTO notifications (kind, recipient, professional_id, appointment_id, payload, dedupe_key,
+                               scheduled_for)
+    SELECT 'reminder', due.recipient, due.professional_id, due.appointment_id,
+           jsonb_build_object('start', utc.stamp
+               || CASE WHEN extract(microseconds FROM due.start_datetime)::bigint % 1000000 <> 0
+                       THEN '.' || to_char(due.start_datetime AT TIME ZONE 'UTC', 'US') ELSE '' END
+               || '+00:00'),
+           'reminder:' || due.appointment_id || ':' || utc.stamp || '+00:00',
+           :now
+    FROM due
+    CROSS JOIN LATERAL (SELECT to_char(due.start_datetime AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+                        AS stamp) AS utc
+    ORDER BY due.start_datetime, due.appointment_id
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM due) AS due, ARRAY(SELECT id FROM written) AS ids
+"""
+
+
 @dataclass(frozen=True)
 class SweepResult:
     due: int
@@ -61,18 +87,8 @@ def due_reminders(session, now: dt.datetime, limit: int = BATCH) -> list:
 
 def sweep_reminders(uow, now: dt.datetime) -> SweepResult:
     """Write the due reminders to the outbox (the caller commits; the queue gets them after commit)."""
-    due = due_reminders(uow.session, now)
-    if not due:
-        return SweepResult(due=0, enqueued=0)
-    rows = [{
-        "kind": "reminder", "recipient": row.recipient, "professional_id": row.professional_id,
-        "appointment_id": row.appointment_id,
-        "payload": {"start": row.start_datetime.astimezone(dt.UTC).isoformat()},
-        "dedupe_key": reminder_dedupe_key(row.appointment_id, row.start_datetime), "scheduled_for": now,
-    } for row in due]
-    # A concurrent sweep may have written some of them since: the unique dedupe key lets one row win.
-    statement = (insert(Notification).values(rows)
-                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Notification.id))
-    ids = list(uow.session.scalars(statement))
-    uow.session.info.setdefault(PENDING_KEY, []).extend(ids)
-    return SweepResult(due=len(due), enqueued=len(ids))
+    row = uow.session.execute(text(SWEEP_SQL), {"now": now, "horizon": now + HORIZON, "limit": BATCH}).one()
+    ids = list(row.ids)
+    if ids:
+        uow.session.info.setdefault(PENDING_KEY, []).extend(ids)
+    return SweepResult(due=row.due, enqueued=len(ids))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -14,10 +15,13 @@ from shared.db import unit_of_work
 from shared.errors import AgendaError
 from shared.models import Notification, NotificationStatus
 from shared.notifications import delivery
-from shared.notifications.compose import Outgoing, compose
-from shared.notifications.context import Skip
-from shared.notifications.email_backends import EmailError, PermanentEmailError, get_sender
 from shared.notifications.reminders import SweepResult, sweep_reminders
+
+if TYPE_CHECKING:
+    from shared.notifications.compose import Outgoing
+
+# The sending machinery (templates, .ics, e-mail backends) is imported inside the functions that deliver:
+# the functions that only list notifications or write reminders answer without loading it (cold start).
 
 __all__ = ["Delivery", "SweepResult", "deliver", "get_all", "sweep_reminders", "unsent_ids"]
 
@@ -39,6 +43,8 @@ _sender_cache: list = [None, None]
 
 def _default_sender(settings):
     # One provider client per process and settings: a boto3 client costs tens of milliseconds to build.
+    from shared.notifications.email_backends import get_sender
+
     if _sender_cache[0] is not settings:
         _sender_cache[:] = [settings, get_sender(settings)]
     return _sender_cache[1]
@@ -47,6 +53,8 @@ def _default_sender(settings):
 def deliver(notification_id: int, now: dt.datetime | None = None, *, sender=None, settings=None,
             uow_factory=unit_of_work) -> Delivery:
     """Claim the row, re-check it still applies, send it once and record the outcome."""
+    from shared.notifications.email_backends import PermanentEmailError
+
     settings = settings or get_settings()
     started = now or dt.datetime.now(dt.UTC)
     with uow_factory() as uow:
@@ -73,6 +81,8 @@ def deliver(notification_id: int, now: dt.datetime | None = None, *, sender=None
 
 def _describe(exc: Exception) -> str:
     """The error as stored in error_message, led by the provider's code or the exception's class."""
+    from shared.notifications.email_backends import EmailError
+
     code = exc.code if isinstance(exc, EmailError) and exc.code else type(exc).__name__
     message = str(exc)
     return message if message.startswith(code) else f"{code}: {message}"
@@ -80,6 +90,9 @@ def _describe(exc: Exception) -> str:
 
 def _prepare(uow_factory, notification_id: int, now: dt.datetime, settings) -> Outgoing | Delivery:
     """The raw message, or the outcome when there is nothing to send."""
+    from shared.notifications.compose import compose
+    from shared.notifications.context import Skip
+
     try:
         with uow_factory() as uow:
             return compose(uow.session, notification_id, now=now, settings=settings)

@@ -381,3 +381,14 @@ def test_presenting_in_the_same_zone_changes_nothing():
     found = slots()
     assert [tuple(map(datetime.isoformat, slot)) for slot in present(found, MADRID)] == [
         tuple(map(datetime.isoformat, slot)) for slot in found]
+
+
+def test_dump_slots_writes_what_the_slots_read_schema_writes():
+    from shared.availability.schemas import SlotsRead, dump_slots
+
+    zone = ZoneInfo("America/Santiago")
+    found = [Slot(datetime(2027, 4, 3, 23, 0, tzinfo=zone), datetime(2027, 4, 4, 0, 0, tzinfo=zone)),
+             Slot(datetime(2027, 4, 4, 9, 30, 15, 500, tzinfo=UTC), datetime(2027, 4, 4, 10, 30, tzinfo=UTC))]
+    result = {"service_id": 7, "timezone": "America/Santiago", "slots": found}
+
+    assert dump_slots(result) == SlotsRead().dump(result)
