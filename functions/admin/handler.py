@@ -1,14 +1,16 @@
 """Admin function: the operator's view of professionals, their activation, and platform statistics."""
 
-from flask import Blueprint, g, request
+from flask import Blueprint
 
 from shared.accounts.common import Origin
 from shared.admin import schemas
 from shared.admin import service as admin
 from shared.db import unit_of_work
 from shared.http import (
+    client_address,
     create_app,
     current_principal,
+    current_request_id,
     dump,
     page,
     page_params,
@@ -16,13 +18,12 @@ from shared.http import (
     parse_query,
     require_admin,
 )
-from shared.ratelimit import client_ip
 
 bp = Blueprint("admin", __name__)
 
 
 def _origin() -> Origin:
-    return Origin(client_ip(request.remote_addr, request.headers.get("X-Forwarded-For")), g.get("request_id"))
+    return Origin(client_address(), current_request_id())
 
 
 @bp.get("/admin/professionals")

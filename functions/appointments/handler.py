@@ -1,17 +1,18 @@
 """Appointments function: the professional's appointments and the appointment requests awaiting them."""
 
-from flask import Blueprint, g, request
+from flask import Blueprint, request
 
-from shared import ratelimit
 from shared.appointments import appointment_requests as requests_service
 from shared.appointments import schemas
 from shared.appointments import service as appointments
 from shared.appointments.effects import Actor
 from shared.db import unit_of_work
 from shared.http import (
+    client_address,
     create_app,
     created,
     current_principal,
+    current_request_id,
     dump,
     page,
     page_params,
@@ -28,8 +29,8 @@ def _pid() -> int:
 
 
 def _actor() -> Actor:
-    ip = ratelimit.client_ip(request.remote_addr, request.headers.get("X-Forwarded-For"))
-    return Actor(user_id=current_principal().user_id, ip_address=ip, request_id=g.get("request_id"))
+    return Actor(user_id=current_principal().user_id, ip_address=client_address(),
+                 request_id=current_request_id())
 
 
 def _optional_body(schema) -> dict:

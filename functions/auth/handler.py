@@ -1,13 +1,21 @@
 """Auth function: register, log in, refresh and log out, and reset a forgotten password (/auth/*)."""
 
-from flask import Blueprint, g, request
+from flask import Blueprint
 
 from shared.accounts import schemas
 from shared.accounts import service as accounts
 from shared.accounts.common import Origin
 from shared.db import unit_of_work
-from shared.http import accepted, create_app, created, dump, no_content, parse_body
-from shared.ratelimit import client_ip
+from shared.http import (
+    accepted,
+    client_address,
+    create_app,
+    created,
+    current_request_id,
+    dump,
+    no_content,
+    parse_body,
+)
 
 FORGOT_PASSWORD_ANSWER = {
     "detail": "If an active account uses this email, a link to reset its password is on its way.",
@@ -17,7 +25,7 @@ bp = Blueprint("auth", __name__)
 
 
 def _origin() -> Origin:
-    return Origin(client_ip(request.remote_addr, request.headers.get("X-Forwarded-For")), g.get("request_id"))
+    return Origin(client_address(), current_request_id())
 
 
 @bp.post("/auth/register")

@@ -1,19 +1,27 @@
 """Profile function: the logged-in account (/me), its booking settings and public professional pages."""
 
-from flask import Blueprint, g, request
+from flask import Blueprint
 
 from shared.accounts import schemas
 from shared.accounts import service as accounts
 from shared.accounts.common import Origin
 from shared.db import unit_of_work
-from shared.http import create_app, current_principal, dump, optional_auth, parse_body, require_professional
-from shared.ratelimit import client_ip
+from shared.http import (
+    client_address,
+    create_app,
+    current_principal,
+    current_request_id,
+    dump,
+    optional_auth,
+    parse_body,
+    require_professional,
+)
 
 bp = Blueprint("profile", __name__)
 
 
 def _origin() -> Origin:
-    return Origin(client_ip(request.remote_addr, request.headers.get("X-Forwarded-For")), g.get("request_id"))
+    return Origin(client_address(), current_request_id())
 
 
 @bp.get("/me")

@@ -1,13 +1,13 @@
 """Public booking and client token links: no login, rate limited per client address (and per page)."""
 
-from flask import Blueprint, g, request
+from flask import Blueprint
 
 from shared import ratelimit
 from shared.appointments import public, schemas
 from shared.appointments.effects import Actor
 from shared.appointments.views import ClientRequestView
 from shared.db import unit_of_work
-from shared.http import accepted, created, dump, parse_body
+from shared.http import accepted, client_address, created, current_request_id, dump, parse_body
 
 # Booking writes rows and sends e-mails: tight per client address, looser per professional's page.
 BOOKING_RATE_PER_IP = "10/minute"
@@ -17,22 +17,18 @@ TOKEN_RATE_PER_IP = "30/minute"
 bp = Blueprint("public_booking", __name__)
 
 
-def _ip() -> str:
-    return ratelimit.client_ip(request.remote_addr, request.headers.get("X-Forwarded-For"))
-
-
 def _actor() -> Actor:
-    return Actor(ip_address=_ip(), request_id=g.get("request_id"))
+    return Actor(ip_address=client_address(), request_id=current_request_id())
 
 
 def _limit_token_use() -> None:
-    ratelimit.hit(TOKEN_RATE_PER_IP, "public-token-ip", _ip())
+    ratelimit.hit(TOKEN_RATE_PER_IP, "public-token-ip", client_address())
 
 
 @bp.post("/public/professionals/<slug>/appointments")
 def book_appointment(slug: str):
     """Book an offered slot: 201 appointment with its token, or 202 request when confirmed by hand."""
-    ratelimit.hit(BOOKING_RATE_PER_IP, "public-booking-ip", _ip(),
+    ratelimit.hit(BOOKING_RATE_PER_IP, "public-booking-ip", client_address(),
                   detail="Too many booking attempts from your address; try again in a minute.")
     ratelimit.hit(BOOKING_RATE_PER_SLUG, "public-booking-slug", slug[:80],
                   detail="This booking page is busy right now; try again in a minute.")

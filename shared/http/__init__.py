@@ -9,6 +9,7 @@ from shared.http.auth import (
     require_admin,
     require_professional,
 )
+from shared.http.caller import client_address, current_request_id
 from shared.http.parsing import (
     PageParams,
     body_bytes,
@@ -23,7 +24,7 @@ from shared.http.responses import accepted, created, dump, no_content, page
 
 __all__ = [
     "PROBLEM_BASE", "PROBLEM_MEDIA_TYPE", "Kind", "PageParams", "Principal", "accepted", "authenticate",
-    "body_bytes", "create_app", "created", "current_principal", "dump", "json_object", "kind_problem",
-    "load", "no_content", "optional_auth", "page", "page_params", "parse_body", "parse_query", "problem",
-    "require_admin", "require_professional",
+    "body_bytes", "client_address", "create_app", "created", "current_principal", "current_request_id",
+    "dump", "json_object", "kind_problem", "load", "no_content", "optional_auth", "page", "page_params",
+    "parse_body", "parse_query", "problem", "require_admin", "require_professional",
 ]
