@@ -7,10 +7,10 @@ import decimal
 import re
 import zoneinfo
 
-from marshmallow import fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 __all__ = ["AwareDateTime", "Date", "DateOrDateTime", "Decimal", "Email", "IanaTimezone", "JsonBoolean",
-           "Price", "StrictInteger", "Text", "Time"]
+           "PeriodQuery", "Price", "StrictInteger", "Text", "Time"]
 
 # RFC 3339 date-time; seconds may be left out ("09:00+02:00"), the offset is checked separately
 # so a missing one gets its own message.
@@ -192,3 +192,16 @@ class DateOrDateTime(fields.Field):
         if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
             raise self.make_error("out_of_range")
         return moment
+
+
+class PeriodQuery(Schema):
+    """?from= and ?to= bounds of a list, each a date or a datetime; `to` may not come before `from`."""
+
+    date_from = DateOrDateTime(data_key="from")
+    date_to = DateOrDateTime(data_key="to")
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        start, end = data.get("date_from"), data.get("date_to")
+        if start is not None and end is not None and type(start) is type(end) and end < start:
+            raise ValidationError("`to` must not be before `from`.", "to")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
-from shared.fields import DateOrDateTime, JsonBoolean, Text
+from shared.fields import JsonBoolean, PeriodQuery, Text
 from shared.models import AppointmentStatus
 
 SEARCH_LENGTH = 200
@@ -25,17 +25,8 @@ class ProfessionalStatusUpdate(Schema):
     is_active = JsonBoolean(required=True)
 
 
-class StatsQuery(Schema):
+class StatsQuery(PeriodQuery):
     """The period of /admin/stats: [from, to), where a date `to` includes that whole (UTC) day."""
-
-    date_from = DateOrDateTime(data_key="from")
-    date_to = DateOrDateTime(data_key="to")
-
-    @validates_schema
-    def _ordered(self, data, **kwargs):
-        start, end = data.get("date_from"), data.get("date_to")
-        if start is not None and end is not None and type(start) is type(end) and end < start:
-            raise ValidationError("`to` must not be before `from`.", "to")
 
 
 class ProfessionalRead(Schema):

@@ -7,7 +7,7 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared import fields as agenda_fields
-from shared.fields import EARLIEST_YEAR, LATEST_YEAR, DateOrDateTime, Text
+from shared.fields import EARLIEST_YEAR, LATEST_YEAR, PeriodQuery, Text
 from shared.models import AppointmentStatus, DefaultAppointmentStatus, RequestStatus
 
 NAME_LENGTH = 200
@@ -98,20 +98,12 @@ class AppointmentCancel(Schema):
     reason = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=REASON_LENGTH))
 
 
-class AppointmentQuery(Schema):
+class AppointmentQuery(PeriodQuery):
     """Filters of the appointment list: the period [from, to) (a date `to` includes that day)."""
 
-    date_from = DateOrDateTime(data_key="from")
-    date_to = DateOrDateTime(data_key="to")
     status = _statuses(AppointmentStatus)
     client_id = _id()
     service_id = _id()
-
-    @validates_schema
-    def _ordered(self, data, **kwargs):
-        start, end = data.get("date_from"), data.get("date_to")
-        if start is not None and end is not None and type(start) is type(end) and end < start:
-            raise ValidationError("`to` must not be before `from`.", "to")
 
 
 class ClientSummary(Schema):
