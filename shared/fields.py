@@ -9,8 +9,11 @@ import zoneinfo
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-__all__ = ["AwareDateTime", "Date", "DateOrDateTime", "Decimal", "Email", "IanaTimezone", "JsonBoolean",
-           "PeriodQuery", "Price", "StrictInteger", "Text", "Time"]
+__all__ = ["MAX_ID", "AwareDateTime", "Date", "DateOrDateTime", "Decimal", "Email", "IanaTimezone",
+           "JsonBoolean", "PeriodQuery", "Price", "StrictInteger", "Text", "Time"]
+
+# Ids are BIGINT: a larger id (in a URL or a body) names nothing, rather than failing in the database.
+MAX_ID = 2**63 - 1
 
 # RFC 3339 date-time; seconds may be left out ("09:00+02:00"), the offset is checked separately
 # so a missing one gets its own message.

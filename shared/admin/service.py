@@ -13,9 +13,9 @@ from shared import audit
 from shared.accounts import service as accounts
 from shared.accounts.common import NO_ORIGIN, Origin
 from shared.errors import NotFound, ValidationFailed
+from shared.fields import MAX_ID
 from shared.models import Appointment, AppointmentStatus, Client, Professional, Service, User
 
-MAX_ID = 2**63 - 1
 STATUSES = tuple(status.value for status in AppointmentStatus)
 DEFAULT_PERIOD_DAYS = 30
 

@@ -7,14 +7,13 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from shared import fields as agenda_fields
-from shared.fields import Text
+from shared.fields import MAX_ID, Text
 
 MAX_SLOT_RANGE_DAYS = 62
 REASON_LENGTH = 200
 # Outside these years a datetime is a typo, and near the ends of Python's calendar it cannot even be
 # converted to UTC; refusing it here keeps such input a 422.
 EARLIEST_YEAR, LATEST_YEAR = 1970, 2199
-MAX_ID = 2**63 - 1
 
 
 def _check_year(value: dt.datetime | dt.date) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import joinedload
 
 from shared.availability import slot_engine
 from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.fields import MAX_ID
 from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -40,7 +41,6 @@ from shared.models import (
     User,
 )
 
-MAX_ID = 2**63 - 1  # BIGINT: a larger id in a URL names nothing, rather than failing in the database
 # What a professional without a settings row gets: the column defaults of professional_settings.
 DEFAULT_RULES = {"slot_interval_minutes": None, "buffer_minutes": 0, "minimum_notice_minutes": 120,
                  "booking_advance_days": 60}

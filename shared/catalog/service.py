@@ -8,9 +8,9 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from shared.errors import Conflict, NotFound
+from shared.fields import MAX_ID
 from shared.models import Client, Service
 
-MAX_ID = 2**63 - 1  # BIGINT: a larger id in a URL names nothing, rather than failing in the database
 CLIENT_EMAIL_UNIQUE = "uq_clients_professional_id_email"
 DUPLICATE_EMAIL = "A client with this email already exists."
 
