@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from typing import Self
+from collections.abc import Callable
+from typing import Any, Self
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import get_settings
-from shared.notifications import dispatch
 
 _lock = threading.Lock()
 _engine: Engine | None = None
@@ -39,8 +39,6 @@ def get_engine() -> Engine:
             if _engine is None:
                 _engine = make_engine(get_settings().database_url)
                 _session_factory = sessionmaker(_engine, expire_on_commit=False)
-                # Notification rows written in a transaction reach the queue only once it commits.
-                dispatch.install(_session_factory)
     return _engine
 
 
@@ -54,13 +52,21 @@ def reset_engine() -> None:
         _session_factory = None
 
 
+AfterCommit = Callable[[list[Any]], object]
+
+
 class UnitOfWork:
-    """One transaction: `with unit_of_work() as uow: ...; uow.commit()`; leaving without commit rolls back."""
+    """One transaction: `with unit_of_work() as uow: ...; uow.commit()`; leaving without commit rolls back.
+
+    after_commit() is the hook for work that must wait until the rows are really stored (handing
+    notification ids to the queue): it runs after a successful commit and is forgotten on rollback.
+    """
 
     def __init__(self, session_factory: sessionmaker[Session] | None = None):
         self._factory = session_factory
         self.session: Session
         self.committed = False
+        self._after_commit: dict[AfterCommit, list[Any]] = {}
 
     def __enter__(self) -> Self:
         factory = self._factory
@@ -69,19 +75,29 @@ class UnitOfWork:
             factory = _session_factory
         self.session = factory()
         self.committed = False
+        self._after_commit = {}
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
-            self.session.rollback()
+            self.rollback()
         finally:
             self.session.close()
+
+    def after_commit(self, hook: AfterCommit, *items: Any) -> None:
+        """Call hook(items) once this transaction commits: one call per hook with every item given to it
+        during the transaction, in order, so a hook can batch (one queue round trip for many ids)."""
+        self._after_commit.setdefault(hook, []).extend(items)
 
     def commit(self) -> None:
         self.session.commit()
         self.committed = True
+        hooks, self._after_commit = self._after_commit, {}
+        for hook, items in hooks.items():
+            hook(items)
 
     def rollback(self) -> None:
+        self._after_commit = {}
         self.session.rollback()
 
 

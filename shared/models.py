@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    FetchedValue,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -97,8 +98,10 @@ def _created() -> Mapped[dt.datetime]:
 
 
 def _updated() -> Mapped[dt.datetime]:
-    # Kept current by the set_updated_at trigger on every UPDATE.
-    return mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    # Kept current by the set_updated_at trigger on every UPDATE; FetchedValue tells the ORM so, and it
+    # reloads the value (when read) after flushing an UPDATE instead of keeping the old one.
+    return mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now(),
+                         server_onupdate=FetchedValue())
 
 
 class User(Base):

@@ -2,10 +2,11 @@
 
 from flask import Blueprint, request
 
-from shared.appointments import appointment_requests as requests_service
-from shared.appointments import schemas
-from shared.appointments import service as appointments
-from shared.appointments.effects import Actor
+from shared.appointments import queries, requests, schemas
+from shared.appointments.actors import Actor
+from shared.appointments.book import book
+from shared.appointments.status import cancel
+from shared.appointments.update import update
 from shared.db import unit_of_work
 from shared.http import (
     client_address,
@@ -24,13 +25,10 @@ from shared.http import (
 bp = Blueprint("appointments", __name__)
 
 
-def _pid() -> int:
-    return current_principal().professional_id
-
-
 def _actor() -> Actor:
-    return Actor(user_id=current_principal().user_id, ip_address=client_address(),
-                 request_id=current_request_id())
+    principal = current_principal()
+    return Actor.professional(principal.professional_id, principal.user_id, ip_address=client_address(),
+                              request_id=current_request_id())
 
 
 def _optional_body(schema) -> dict:
@@ -45,8 +43,7 @@ def list_appointments():
     filters = parse_query(schemas.AppointmentQuery)
     limit, offset = page_params()
     with unit_of_work() as uow:
-        items, total = appointments.get_all(uow, professional_id=_pid(), limit=limit, offset=offset,
-                                            **filters)
+        items, total = queries.get_all(uow, _actor(), limit=limit, offset=offset, **filters)
     return page(dump(schemas.AppointmentRead, items, many=True), total, limit, offset)
 
 
@@ -56,8 +53,7 @@ def create_appointment():
     """Book a client (existing or new) into one of the professional's services."""
     appointment_in = parse_body(schemas.AppointmentCreate)
     with unit_of_work() as uow:
-        appointment = appointments.create(uow, professional_id=_pid(), appointment_in=appointment_in,
-                                          actor=_actor())
+        appointment = book(uow, _actor(), appointment_in)
     return created(dump(schemas.AppointmentRead, appointment), f"/appointments/{appointment.id}")
 
 
@@ -66,7 +62,7 @@ def create_appointment():
 def get_appointment(appointment_id: int):
     """Show one of the professional's appointments."""
     with unit_of_work() as uow:
-        appointment = appointments.get(uow, professional_id=_pid(), appointment_id=appointment_id)
+        appointment = queries.get(uow, _actor(), appointment_id=appointment_id)
     return dump(schemas.AppointmentRead, appointment)
 
 
@@ -76,8 +72,7 @@ def update_appointment(appointment_id: int):
     """Reschedule, re-note, re-assign or change the status of one of the professional's appointments."""
     appointment_in = parse_body(schemas.AppointmentUpdate)
     with unit_of_work() as uow:
-        appointment = appointments.update(uow, professional_id=_pid(), appointment_id=appointment_id,
-                                          appointment_in=appointment_in, actor=_actor())
+        appointment = update(uow, _actor(), appointment_id=appointment_id, appointment_in=appointment_in)
     return dump(schemas.AppointmentRead, appointment)
 
 
@@ -87,8 +82,7 @@ def cancel_appointment(appointment_id: int):
     """Cancel one of the professional's appointments (kept as cancelled_by_professional); {reason}?"""
     cancel_in = _optional_body(schemas.AppointmentCancel)
     with unit_of_work() as uow:
-        appointment = appointments.cancel(uow, professional_id=_pid(), appointment_id=appointment_id,
-                                          reason=cancel_in.get("reason"), actor=_actor())
+        appointment = cancel(uow, _actor(), appointment_id=appointment_id, reason=cancel_in.get("reason"))
     return dump(schemas.AppointmentRead, appointment)
 
 
@@ -99,8 +93,7 @@ def list_appointment_requests():
     filters = parse_query(schemas.AppointmentRequestQuery)
     limit, offset = page_params()
     with unit_of_work() as uow:
-        items, total = requests_service.get_all_requests(uow, professional_id=_pid(), limit=limit,
-                                                         offset=offset, **filters)
+        items, total = queries.get_all_requests(uow, _actor(), limit=limit, offset=offset, **filters)
     return page(dump(schemas.AppointmentRequestRead, items, many=True), total, limit, offset)
 
 
@@ -109,8 +102,7 @@ def list_appointment_requests():
 def accept_appointment_request(request_id: int):
     """Accept a pending request: the appointment is made (confirmed) and the client told."""
     with unit_of_work() as uow:
-        request_view = requests_service.accept_request(uow, professional_id=_pid(), request_id=request_id,
-                                                       actor=_actor())
+        request_view = requests.accept(uow, _actor(), request_id)
     return dump(schemas.AppointmentRequestRead, request_view)
 
 
@@ -120,8 +112,7 @@ def reject_appointment_request(request_id: int):
     """Reject a pending request, with an optional {reason} for the client."""
     reject_in = _optional_body(schemas.RequestReject)
     with unit_of_work() as uow:
-        request_view = requests_service.reject_request(uow, professional_id=_pid(), request_id=request_id,
-                                                       reject_in=reject_in, actor=_actor())
+        request_view = requests.reject(uow, _actor(), request_id, reason=reject_in.get("reason"))
     return dump(schemas.AppointmentRequestRead, request_view)
 
 

@@ -3,8 +3,12 @@
 from flask import Blueprint
 
 from shared import ratelimit
-from shared.appointments import public, schemas
-from shared.appointments.effects import Actor
+from shared.appointments import schemas
+from shared.appointments.actors import Actor
+from shared.appointments.book import book
+from shared.appointments.queries import get_by_token
+from shared.appointments.reschedule import reschedule
+from shared.appointments.status import cancel
 from shared.appointments.views import ClientRequestView
 from shared.db import unit_of_work
 from shared.http import accepted, client_address, created, current_request_id, dump, parse_body
@@ -18,7 +22,7 @@ bp = Blueprint("public_booking", __name__)
 
 
 def _actor() -> Actor:
-    return Actor(ip_address=client_address(), request_id=current_request_id())
+    return Actor.client(ip_address=client_address(), request_id=current_request_id())
 
 
 def _limit_token_use() -> None:
@@ -34,7 +38,7 @@ def book_appointment(slug: str):
                   detail="This booking page is busy right now; try again in a minute.")
     booking_in = parse_body(schemas.PublicBookingCreate)
     with unit_of_work() as uow:
-        result = public.book(uow, slug=slug, booking_in=booking_in, actor=_actor())
+        result = book(uow, _actor(), booking_in, slug=slug)
     if isinstance(result, ClientRequestView):
         return accepted(dump(schemas.PublicRequestCreated, result))
     location = f"/public/appointments/{result.cancellation_token}"
@@ -46,7 +50,7 @@ def show_appointment(token: str):
     """What the holder of a client link may see of their appointment (or request)."""
     _limit_token_use()
     with unit_of_work() as uow:
-        view = public.get_by_token(uow, token=token)
+        view = get_by_token(uow, token=token)
     if isinstance(view, ClientRequestView):
         return dump(schemas.PublicRequestRead, view)
     return dump(schemas.PublicAppointmentRead, view)
@@ -57,7 +61,7 @@ def cancel_appointment(token: str):
     """Cancel by the client through their link (repeating it is harmless), within the policy."""
     _limit_token_use()
     with unit_of_work() as uow:
-        view = public.cancel_by_token(uow, token=token, actor=_actor())
+        view = cancel(uow, _actor(), token=token)
     return dump(schemas.PublicAppointmentRead, view)
 
 
@@ -67,5 +71,5 @@ def reschedule_appointment(token: str):
     _limit_token_use()
     reschedule_in = parse_body(schemas.PublicReschedule)
     with unit_of_work() as uow:
-        view = public.reschedule_by_token(uow, token=token, actor=_actor(), **reschedule_in)
+        view = reschedule(uow, _actor(), token=token, **reschedule_in)
     return dump(schemas.PublicAppointmentRead, view)

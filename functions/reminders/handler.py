@@ -6,7 +6,7 @@ from flask import Blueprint
 
 from shared.db import unit_of_work
 from shared.http import create_app
-from shared.notifications import service as notifications
+from shared.notifications.reminders import sweep_reminders
 
 bp = Blueprint("reminders", __name__)
 
@@ -22,7 +22,7 @@ bp = Blueprint("reminders", __name__)
 def sweep():
     """Write every due reminder to the outbox; they are queued for sending when the transaction commits."""
     with unit_of_work() as uow:
-        result = notifications.sweep_reminders(uow, dt.datetime.now(dt.UTC))
+        result = sweep_reminders(uow, dt.datetime.now(dt.UTC))
         uow.commit()
     return {"due": result.due, "enqueued": result.enqueued}
 

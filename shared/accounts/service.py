@@ -170,7 +170,7 @@ def forgot_password(uow, *, email: str, origin: Origin = NO_ORIGIN) -> None:
                              expires_at=dt.datetime.now(dt.UTC) + RESET_TOKEN_LIFETIME)
     session.add(row)
     session.flush()
-    outbox.enqueue(session, kind="password_reset", recipient=user.email, user_id=user.id,
+    outbox.enqueue(uow, kind="password_reset", recipient=user.email, user_id=user.id,
                    payload={"password_reset_token_id": row.id})
     record(session, "auth.password_reset_requested", origin, actor_user_id=user.id, entity_type="user",
            entity_id=user.id)

@@ -1,29 +1,37 @@
-"""Side effects of appointment changes: outbox notifications (kinds per the contract) and audit rows.
+"""The one writer of what an appointment change records besides the row itself: audit rows, outbox
+notifications and client links. Every command records its effects here and commits through here.
 
-Everything here only adds rows to the caller's session, so it commits, or rolls back, with the change.
+The effects are collected while a command runs and written together by commit(), in ONE statement of
+data-modifying CTEs that PostgreSQL runs to completion in the command's transaction (one round trip instead
+of one per row: a public booking writes a link, an audit row and two notifications). The ids of the new
+notifications go to the queue through the unit of work's after-commit hook, so a rollback sends nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import ipaddress
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
-from shared import audit
-from shared.models import Appointment, AppointmentRequest, Client, Professional
-from shared.notifications.outbox import enqueue, enqueue_many
+from sqlalchemy import false, insert, literal, select, union_all, update
+from sqlalchemy.exc import IntegrityError
+
+from shared import audit, linktokens, metrics
+from shared.appointments.actors import Actor
+from shared.errors import Conflict
+from shared.models import Appointment, AppointmentRequest, AuditLog, LinkPurpose, Professional, PublicLink
+from shared.notifications import outbox
+
+OVERLAP_SQLSTATE = "23P01"  # exclusion_violation: ex_appointments_no_overlap
+# A client's link keeps working this long after the appointment ends (to look it up afterwards).
+LINK_VALID_AFTER_END = dt.timedelta(days=30)
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who made a change, for the audit trail: a logged-in user, or an anonymous client (user_id None)."""
-
-    user_id: int | None = None
-    ip_address: str | None = None
-    request_id: str | None = None
-
-
-SYSTEM = Actor()
+def link_expiry(end: dt.datetime) -> dt.datetime:
+    return end + LINK_VALID_AFTER_END
 
 
 def _ip(value: str | None) -> str | None:
@@ -36,107 +44,126 @@ def _ip(value: str | None) -> str | None:
         return None
 
 
-def record(session, actor: Actor, *, action: str, professional_id: int, entity_type: str, entity_id: int,
-           metadata: dict[str, Any] | None = None) -> None:
-    """One audit row in the caller's transaction."""
-    audit.record(session, action=action, actor_user_id=actor.user_id, professional_id=professional_id,
-                 entity_type=entity_type, entity_id=entity_id, ip_address=_ip(actor.ip_address),
-                 request_id=actor.request_id, metadata=metadata)
+class Effects:
+    """What one command records for one actor, written once at commit(). Notifications need the professional
+    (their settings and address); audit rows and links take the professional from the row they are about."""
+
+    def __init__(self, uow, actor: Actor, professional: Professional | None = None):
+        self.uow = uow
+        self.actor = actor
+        self.professional = professional
+        self._links: list[dict[str, Any]] = []
+        self._link_updates: dict[int, dict[str, Any]] = {}  # appointment id -> new values of its live links
+        self._audit: list[dict[str, Any]] = []
+        self._notifications: list[dict[str, Any]] = []
+
+    # Recording
+
+    def audit(self, action: str, *, entity: Appointment | AppointmentRequest,
+              metadata: dict[str, Any] | None = None) -> None:
+        """One audit row: who (the actor), what (action, entity, metadata), from where."""
+        entity_type = "appointment" if isinstance(entity, Appointment) else "appointment_request"
+        self._audit.append(audit.row_values(
+            action=action, actor_user_id=self.actor.user_id, professional_id=entity.professional_id,
+            entity_type=entity_type, entity_id=entity.id, ip_address=_ip(self.actor.ip_address),
+            request_id=self.actor.request_id, metadata=metadata))
+
+    def notify(self, kind: str, *, to_client: str | None = None, appointment: Appointment | None = None,
+               request: AppointmentRequest | None = None, payload: dict[str, Any] | None = None) -> None:
+        """One e-mail, to the client's address given, or else to the professional; none when the
+        professional turned e-mails off."""
+        if not self.professional.settings.email_notification_enabled:
+            return
+        self._notifications.append(outbox.values(
+            kind=kind, recipient=to_client or self.professional.user.email,
+            professional_id=self.professional.id,
+            appointment_id=appointment.id if appointment is not None else None,
+            appointment_request_id=request.id if request is not None else None, payload=payload))
+
+    def issue_link(self, *, expires_at: dt.datetime, appointment: Appointment | None = None,
+                   request: AppointmentRequest | None = None) -> str:
+        """A client link for an appointment or a request; returns the token (only its hash is stored)."""
+        purpose = LinkPurpose.appointment if appointment is not None else LinkPurpose.appointment_request
+        token, nonce, token_hash = linktokens.new_token(purpose.value)
+        self._links.append({
+            "professional_id": (appointment or request).professional_id, "purpose": purpose,
+            "token_hash": token_hash, "token_nonce": nonce, "expires_at": expires_at,
+            "appointment_id": appointment.id if appointment is not None else None,
+            "appointment_request_id": request.id if request is not None else None})
+        return token
+
+    def revoke_links(self, appointment: Appointment, now: dt.datetime) -> None:
+        """The appointment's live links stop working (it now belongs to another client). A link issued in
+        the same command is not touched: the statement's snapshot predates it."""
+        self._link_updates.setdefault(appointment.id, {})["revoked_at"] = now
+
+    def extend_links(self, appointment: Appointment) -> None:
+        """After a new time, the appointment's live links last until the new end + the usual margin."""
+        expires_at = link_expiry(appointment.end_datetime)
+        self._link_updates.setdefault(appointment.id, {})["expires_at"] = expires_at
+
+    def appointment_created(self, appointment: Appointment) -> None:
+        """Count the new appointment in the metrics once the transaction has committed (never if it
+        rolls back)."""
+        self.uow.after_commit(_count_bookings, appointment.id)
+
+    # Writing
+
+    def flush(self, conflict: Conflict) -> None:
+        """Write the pending rows (the appointment itself); an overlap becomes `conflict`."""
+        with _overlap_as(conflict):
+            self.uow.session.flush()
+
+    def commit(self, conflict: Conflict | None = None, answer: Callable[[], T] = lambda: None) -> T:
+        """Write the rows and every effect recorded, build the answer, then commit; returns the answer.
+
+        The answer is built after the writes and before the commit, in the transaction: what the database
+        set (timestamps) loads there. The exclusion constraint's verdict, at any of these steps, becomes
+        `conflict` (never a 500)."""
+        with _overlap_as(conflict):
+            self.uow.session.flush()
+            self._write()
+            result = answer()
+            self.uow.commit()
+        return result
+
+    def _write(self) -> None:
+        ctes = [insert(PublicLink.__table__).values(row).returning(PublicLink.id).cte(f"link_{n}")
+                for n, row in enumerate(self._links)]
+        # One UPDATE per appointment: two in one statement must not touch the same row.
+        ctes += [update(PublicLink).where(PublicLink.appointment_id == appointment_id,
+                                          PublicLink.revoked_at.is_(None))
+                 .values(values).returning(PublicLink.id).cte(f"link_update_{n}")
+                 for n, (appointment_id, values) in enumerate(self._link_updates.items())]
+        if self._audit:
+            # One INSERT for all audit rows, so their ids follow the order they were recorded in (a single
+            # row as such: SQLAlchemy caches that form's compilation, not a multi-row VALUES').
+            rows = self._audit if len(self._audit) > 1 else self._audit[0]
+            ctes.append(insert(AuditLog.__table__).values(rows).returning(AuditLog.id).cte("audit"))
+        notifications = [outbox.row_cte(row, f"notification_{n}")
+                         for n, row in enumerate(self._notifications)]
+        self._links, self._link_updates, self._audit, self._notifications = [], {}, [], []
+        if not ctes and not notifications:
+            return
+        # The main statement returns the new notification ids; every other CTE rides along (add_cte).
+        selects = [select(cte.c.id) for cte in notifications] or [select(literal(0)).where(false())]
+        statement = selects[0] if len(selects) == 1 else union_all(*selects)
+        for cte in ctes:
+            statement = statement.add_cte(cte)
+        ids = list(self.uow.session.scalars(statement))
+        outbox.collect(self.uow, ids)
 
 
-def audit_values(actor: Actor, *, action: str, professional_id: int, entity_type: str, entity_id: int,
-                 metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What record() writes, as column values for a statement that writes several rows at once."""
-    return audit.row_values(action=action, actor_user_id=actor.user_id, professional_id=professional_id,
-                            entity_type=entity_type, entity_id=entity_id, ip_address=_ip(actor.ip_address),
-                            request_id=actor.request_id, metadata=metadata)
+def _count_bookings(created: list[int]) -> None:
+    metrics.bookings_created.inc(len(created))  # counted only once the appointments are really stored
 
 
-def _emails_on(professional: Professional) -> bool:
-    return bool(professional.settings.email_notification_enabled)
-
-
-def _to_client(session, professional: Professional, kind: str, *, email: str,
-               appointment_id: int | None = None, request_id: int | None = None,
-               payload: dict[str, Any] | None = None) -> None:
-    if _emails_on(professional):
-        enqueue(session, kind=kind, recipient=email, professional_id=professional.id,
-                appointment_id=appointment_id, appointment_request_id=request_id, payload=payload)
-
-
-def _to_professional(session, professional: Professional, kind: str, *, appointment_id: int | None = None,
-                     request_id: int | None = None, payload: dict[str, Any] | None = None) -> None:
-    if _emails_on(professional):
-        enqueue(session, kind=kind, recipient=professional.user.email, professional_id=professional.id,
-                appointment_id=appointment_id, appointment_request_id=request_id, payload=payload)
-
-
-def booked(session, professional: Professional, appointment: Appointment, client: Client, *,
-           by_client: bool) -> None:
-    """A new appointment: the client hears it is confirmed, or received and awaiting confirmation; the
-    professional hears of bookings they did not make themselves."""
-    enqueue_many(session, booked_rows(professional, appointment, client, by_client=by_client))  # one INSERT
-
-
-def booked_rows(professional: Professional, appointment: Appointment, client: Client, *,
-                by_client: bool) -> list[dict[str, Any]]:
-    """The outbox rows booked() writes (none with e-mails off), for a caller that writes them itself."""
-    if not _emails_on(professional):
-        return []
-    kind = "booking_confirmation" if appointment.status == "confirmed" else "booking_received"
-    rows = [{"kind": kind, "recipient": client.email, "professional_id": professional.id,
-             "appointment_id": appointment.id}]
-    if by_client:
-        rows.append({"kind": "new_booking", "recipient": professional.user.email,
-                     "professional_id": professional.id, "appointment_id": appointment.id})
-    return rows
-
-
-def confirmed(session, professional: Professional, appointment: Appointment, client: Client) -> None:
-    """A pending appointment the professional confirmed: now the client gets the confirmation."""
-    _to_client(session, professional, "booking_confirmation", email=client.email,
-               appointment_id=appointment.id)
-
-
-def rescheduled(session, professional: Professional, appointment: Appointment, client: Client, *,
-                previous_start: str, by_client: bool) -> None:
-    """A new time: the client always hears of it; the professional when the client moved it."""
-    payload = {"previous_start": previous_start}
-    _to_client(session, professional, "rescheduled", email=client.email, appointment_id=appointment.id,
-               payload=payload)
-    if by_client:
-        _to_professional(session, professional, "rescheduled_professional", appointment_id=appointment.id,
-                         payload=payload)
-
-
-def cancelled(session, professional: Professional, appointment: Appointment, client: Client, *,
-              reason: str | None = None, by_client_link: bool = False) -> None:
-    """A cancellation, told to whoever did not make it (and confirmed to the client when it was them)."""
-    if appointment.status == "cancelled_by_professional":
-        _to_client(session, professional, "cancelled_by_professional", email=client.email,
-                   appointment_id=appointment.id, payload={"reason": reason})
-        return
-    _to_client(session, professional, "cancellation_confirmation", email=client.email,
-               appointment_id=appointment.id)
-    if by_client_link:
-        _to_professional(session, professional, "cancelled_by_client", appointment_id=appointment.id)
-
-
-def request_received(session, professional: Professional, request: AppointmentRequest) -> None:
-    """A client asked for a time: both sides hear of it."""
-    _to_client(session, professional, "request_received", email=request.email, request_id=request.id)
-    _to_professional(session, professional, "request_received_professional", request_id=request.id)
-
-
-def request_accepted(session, professional: Professional, request: AppointmentRequest,
-                     appointment: Appointment) -> None:
-    """The professional accepted a request: the client gets the appointment."""
-    _to_client(session, professional, "request_accepted", email=request.email, request_id=request.id,
-               appointment_id=appointment.id)
-
-
-def request_rejected(session, professional: Professional, request: AppointmentRequest,
-                     reason: str | None) -> None:
-    """The professional declined a request."""
-    _to_client(session, professional, "request_rejected", email=request.email, request_id=request.id,
-               payload={"reason": reason})
+@contextlib.contextmanager
+def _overlap_as(conflict: Conflict | None) -> Iterator[None]:
+    """Inside the block, the exclusion constraint's IntegrityError (SQLSTATE 23P01) becomes `conflict`."""
+    try:
+        yield
+    except IntegrityError as error:
+        if conflict is None or getattr(error.orig, "sqlstate", None) != OVERLAP_SQLSTATE:
+            raise
+        raise conflict from None

@@ -7,7 +7,7 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared import fields as agenda_fields
-from shared.fields import EARLIEST_YEAR, LATEST_YEAR, PeriodQuery, Text
+from shared.fields import EARLIEST_YEAR, LATEST_YEAR, MAX_ID, PeriodQuery, Text
 from shared.models import AppointmentStatus, DefaultAppointmentStatus, RequestStatus
 
 NAME_LENGTH = 200
@@ -35,7 +35,7 @@ class BookingDateTime(agenda_fields.AwareDateTime):
 
 
 def _id(**kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=2**63 - 1), **kwargs)
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def _name(**kwargs) -> Text:
@@ -182,10 +182,9 @@ class PublicReschedule(Schema):
     start_datetime = BookingDateTime(required=True)
 
 
-class PublicAppointmentRead(Schema):
-    """What the holder of an appointment link may see: no notes, no other client's data."""
+class _PublicRead(Schema):
+    """What a client's link shows of either an appointment or a request: no notes, no other client's data."""
 
-    kind = fields.Constant("appointment")
     id = fields.Integer()
     status = fields.String()
     business_name = fields.String()
@@ -194,6 +193,12 @@ class PublicAppointmentRead(Schema):
     service = fields.Nested(ServiceSummary)
     start_datetime = agenda_fields.AwareDateTime()
     end_datetime = agenda_fields.AwareDateTime()
+
+
+class PublicAppointmentRead(_PublicRead):
+    """What the holder of an appointment link may see."""
+
+    kind = fields.Constant("appointment")
     cancellation_policy_hours = fields.Integer()
     changes_allowed_until = agenda_fields.AwareDateTime()
     can_cancel = fields.Boolean()
@@ -206,18 +211,10 @@ class PublicBookingRead(PublicAppointmentRead):
     cancellation_token = fields.String()
 
 
-class PublicRequestRead(Schema):
+class PublicRequestRead(_PublicRead):
     """What the holder of a request link may see."""
 
     kind = fields.Constant("appointment_request")
-    id = fields.Integer()
-    status = fields.String()
-    business_name = fields.String()
-    professional_slug = fields.String()
-    timezone = fields.String()
-    service = fields.Nested(ServiceSummary)
-    start_datetime = agenda_fields.AwareDateTime()
-    end_datetime = agenda_fields.AwareDateTime()
 
 
 class PublicRequestCreated(PublicRequestRead):

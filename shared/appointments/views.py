@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from shared.appointments.booking import local
+from shared.appointments.actors import Policy
+from shared.clock import local
 from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -107,8 +108,8 @@ def request_view(request: AppointmentRequest, service: Service, timezone: str) -
 
 
 @dataclass(frozen=True)
-class ClientAppointmentView:
-    """What a client's link shows (PublicAppointmentRead / PublicBookingRead)."""
+class _ClientSide:
+    """What a client's link shows of either an appointment or a request."""
 
     id: int
     status: str
@@ -118,6 +119,12 @@ class ClientAppointmentView:
     service: ServiceSummary
     start_datetime: dt.datetime
     end_datetime: dt.datetime
+
+
+@dataclass(frozen=True)
+class ClientAppointmentView(_ClientSide):
+    """What a client's link shows (PublicAppointmentRead / PublicBookingRead)."""
+
     cancellation_policy_hours: int
     changes_allowed_until: dt.datetime
     can_cancel: bool
@@ -147,17 +154,9 @@ def client_appointment_view(appointment: Appointment, professional: Professional
 
 
 @dataclass(frozen=True)
-class ClientRequestView:
+class ClientRequestView(_ClientSide):
     """What a client's request link shows (PublicRequestRead / PublicRequestCreated)."""
 
-    id: int
-    status: str
-    business_name: str
-    professional_slug: str
-    timezone: str
-    service: ServiceSummary
-    start_datetime: dt.datetime
-    end_datetime: dt.datetime
     request_token: str | None = None
 
 
@@ -170,3 +169,16 @@ def client_request_view(request: AppointmentRequest, professional: Professional,
         start_datetime=local(request.start_datetime, zone), end_datetime=local(request.end_datetime, zone),
         request_token=token,
     )
+
+
+def answer(policy: Policy, appointment: Appointment, professional: Professional, service: Service,
+           client: Client, *, now: dt.datetime, token: str | None = None
+           ) -> AppointmentView | ClientAppointmentView:
+    """What the actor sees of an appointment after a command: a client their view (with the new token,
+    if any), the professional theirs.
+
+    Commands call it just before committing: the professional's view reads the timestamps the database has
+    just set, which then load in the same transaction (a client's view reads none, so costs nothing)."""
+    if policy.by_client:
+        return client_appointment_view(appointment, professional, service, now=now, token=token)
+    return appointment_view(appointment, professional.timezone, client=client, service=service)

@@ -7,21 +7,12 @@ import logging
 
 from huey import crontab
 
-from shared.jobs.instance import enqueue_many, huey
+from shared.jobs.instance import huey
+from shared.notifications.sending import queue, send_notification
+
+__all__ = ["expire_requests", "requeue_unsent", "send_due_reminders", "send_notification"]
 
 log = logging.getLogger(__name__)
-
-
-@huey.task()
-def send_notification(notification_id: int) -> str:
-    """Deliver one outbox row; a duplicate message is harmless because delivery claims the row first."""
-    from shared.notifications.service import deliver
-
-    outcome = deliver(notification_id)
-    if outcome.retry_at is not None:
-        # The row already says when to retry; this only saves waiting for the sweeper.
-        send_notification.schedule(args=(notification_id,), eta=outcome.retry_at)
-    return outcome.status
 
 
 @huey.periodic_task(crontab(minute="*"))
@@ -32,7 +23,7 @@ def requeue_unsent() -> int:
 
     with unit_of_work() as uow:
         ids = unsent_ids(uow)
-    enqueue_many([send_notification.s(notification_id) for notification_id in ids])  # one round trip
+    queue(ids)  # one round trip
     if ids:
         log.info("requeued %d unsent notifications", len(ids))
     return len(ids)
@@ -42,7 +33,7 @@ def requeue_unsent() -> int:
 def send_due_reminders() -> dict[str, int]:
     """Write the reminders that are due; they are queued when the transaction commits."""
     from shared.db import unit_of_work
-    from shared.notifications.service import sweep_reminders
+    from shared.notifications.reminders import sweep_reminders
 
     with unit_of_work() as uow:
         result = sweep_reminders(uow, dt.datetime.now(dt.UTC))
@@ -53,7 +44,7 @@ def send_due_reminders() -> dict[str, int]:
 @huey.periodic_task(crontab(minute="*"))
 def expire_requests() -> int:
     """Expire appointment requests nobody answered before their time (the rule lives with appointments)."""
-    from shared.appointments.appointment_requests import expire_requests as expire
+    from shared.appointments.requests import expire
     from shared.db import unit_of_work
 
     with unit_of_work() as uow:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 
-from shared.notifications.dispatch import PENDING_KEY
+from shared.notifications import outbox
 
 # The settings allow at most 7 days (10080 minutes) of notice, so no due reminder lies further ahead.
 HORIZON = dt.timedelta(days=7)
@@ -89,6 +89,5 @@ def sweep_reminders(uow, now: dt.datetime) -> SweepResult:
     """Write the due reminders to the outbox (the caller commits; the queue gets them after commit)."""
     row = uow.session.execute(text(SWEEP_SQL), {"now": now, "horizon": now + HORIZON, "limit": BATCH}).one()
     ids = list(row.ids)
-    if ids:
-        uow.session.info.setdefault(PENDING_KEY, []).extend(ids)
+    outbox.collect(uow, ids)
     return SweepResult(due=row.due, enqueued=len(ids))

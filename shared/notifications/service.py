@@ -15,7 +15,6 @@ from shared.db import unit_of_work
 from shared.errors import AgendaError
 from shared.models import Notification, NotificationStatus
 from shared.notifications import delivery
-from shared.notifications.reminders import SweepResult, sweep_reminders
 
 if TYPE_CHECKING:
     from shared.notifications.compose import Outgoing
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 # The sending machinery (templates, .ics, e-mail backends) is imported inside the functions that deliver:
 # the functions that only list notifications or write reminders answer without loading it (cold start).
 
-__all__ = ["Delivery", "SweepResult", "deliver", "get_all", "sweep_reminders", "unsent_ids"]
+__all__ = ["Delivery", "deliver", "get_all", "unsent_ids"]
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from shared import models as m
-from shared.appointments import appointment_requests as requests_service
-from shared.appointments import public
+from shared.appointments import requests
+from shared.appointments.actors import ANONYMOUS_CLIENT, Actor
+from shared.appointments.book import book
 from shared.errors import Conflict, NotFound
 from tests.appointments.conftest import NOW, madrid
 from tests.factories import (
@@ -35,7 +36,7 @@ def by_hand(uow):
 
 
 def _request(run, professional, service, *, start=SLOT, email="rita@example.com", name="Rita"):
-    return run(public.book, slug=professional.public_slug, now=NOW, booking_in={
+    return run(book, actor=ANONYMOUS_CLIENT, slug=professional.public_slug, now=NOW, booking_in={
         "service_id": service.id, "start_datetime": start, "name": name, "email": email,
         "phone": "+34 633", "notes": "Evenings are hard"})
 
@@ -44,7 +45,7 @@ def test_the_professional_lists_requests_by_status_and_start(http, run, by_hand)
     professional, service = by_hand
     later = _request(run, professional, service, start=madrid(2030, 6, 5, 11))
     earlier = _request(run, professional, service, start=madrid(2030, 6, 4, 9), email="sam@example.com")
-    run(requests_service.reject_request, professional_id=professional.id, request_id=later.id, now=NOW)
+    run(requests.reject, actor=Actor.professional(professional.id), request_id=later.id, now=NOW)
 
     headers = headers_for(professional)
     everything = http.get("/appointment-requests", headers=headers).json
@@ -64,7 +65,7 @@ def test_accepting_makes_a_confirmed_appointment_and_tells_the_client(run, rows,
     professional, service = by_hand
     request = _request(run, professional, service)
 
-    view = run(requests_service.accept_request, professional_id=professional.id, request_id=request.id,
+    view = run(requests.accept, actor=Actor.professional(professional.id), request_id=request.id,
                now=NOW)
 
     assert view.status == "accepted" and view.decided_at == NOW
@@ -89,7 +90,7 @@ def test_accepting_finds_an_existing_client_by_email(run, uow, rows, by_hand):
     uow.commit()
     request = _request(run, professional, service)
 
-    run(requests_service.accept_request, professional_id=professional.id, request_id=request.id, now=NOW)
+    run(requests.accept, actor=Actor.professional(professional.id), request_id=request.id, now=NOW)
 
     assert [c.id for c in rows(m.Client)] == [known.id]
 
@@ -105,7 +106,7 @@ def test_accepting_a_time_that_is_no_longer_free_is_a_conflict_and_writes_nothin
     before = (count(m.Client), count(m.Notification), count(m.AuditLog), count(m.PublicLink))
 
     with pytest.raises(Conflict) as raised:
-        run(requests_service.accept_request, professional_id=professional.id, request_id=request.id, now=NOW)
+        run(requests.accept, actor=Actor.professional(professional.id), request_id=request.id, now=NOW)
 
     assert raised.value.extra["slug"] == "overlap"
     assert (count(m.Client), count(m.Notification), count(m.AuditLog), count(m.PublicLink)) == before
@@ -117,17 +118,17 @@ def test_two_requests_for_one_time_only_one_can_be_accepted(run, by_hand):
     first = _request(run, professional, service)
     second = _request(run, professional, service, email="other@example.com")
 
-    run(requests_service.accept_request, professional_id=professional.id, request_id=first.id, now=NOW)
+    run(requests.accept, actor=Actor.professional(professional.id), request_id=first.id, now=NOW)
     with pytest.raises(Conflict):
-        run(requests_service.accept_request, professional_id=professional.id, request_id=second.id, now=NOW)
+        run(requests.accept, actor=Actor.professional(professional.id), request_id=second.id, now=NOW)
 
 
 def test_rejecting_tells_the_client_the_reason(run, rows, by_hand):
     professional, service = by_hand
     request = _request(run, professional, service)
 
-    view = run(requests_service.reject_request, professional_id=professional.id, request_id=request.id,
-               reject_in={"reason": "Fully booked that week"}, now=NOW)
+    view = run(requests.reject, actor=Actor.professional(professional.id), request_id=request.id,
+               reason="Fully booked that week", now=NOW)
 
     assert view.status == "rejected" and view.appointment_id is None
     last = rows(m.Notification)[-1]
@@ -136,7 +137,7 @@ def test_rejecting_tells_the_client_the_reason(run, rows, by_hand):
     assert rows(m.Appointment) == []
 
 
-@pytest.mark.parametrize("decision", ["accept_request", "reject_request"])
+@pytest.mark.parametrize("decision", ["accept", "reject"])
 @pytest.mark.parametrize("status", ["accepted", "rejected", "expired"])
 def test_a_decided_request_cannot_be_decided_again(run, uow, by_hand, decision, status):
     professional, service = by_hand
@@ -146,7 +147,7 @@ def test_a_decided_request_cannot_be_decided_again(run, uow, by_hand, decision, 
     uow.commit()
 
     with pytest.raises(Conflict) as raised:
-        run(getattr(requests_service, decision), professional_id=professional.id, request_id=request.id,
+        run(getattr(requests, decision), actor=Actor.professional(professional.id), request_id=request.id,
             now=NOW)
     assert raised.value.extra["current_status"] == status
     assert status in raised.value.detail
@@ -156,7 +157,7 @@ def test_a_request_whose_time_has_passed_cannot_be_accepted(run, by_hand):
     professional, service = by_hand
     request = _request(run, professional, service)
     with pytest.raises(Conflict):
-        run(requests_service.accept_request, professional_id=professional.id, request_id=request.id, now=SLOT)
+        run(requests.accept, actor=Actor.professional(professional.id), request_id=request.id, now=SLOT)
 
 
 def test_another_professionals_request_is_not_found(run, http, by_hand, professional):
@@ -165,7 +166,7 @@ def test_another_professionals_request_is_not_found(run, http, by_hand, professi
     headers = headers_for(professional)
 
     with pytest.raises(NotFound):
-        run(requests_service.accept_request, professional_id=professional.id, request_id=request.id, now=NOW)
+        run(requests.accept, actor=Actor.professional(professional.id), request_id=request.id, now=NOW)
     assert http.post(f"/appointment-requests/{request.id}/accept", headers=headers).status_code == 404
     assert http.post(f"/appointment-requests/{request.id}/reject", headers=headers).status_code == 404
     assert http.get("/appointment-requests", headers=headers).json["total"] == 0
@@ -192,14 +193,14 @@ def test_expire_requests_marks_only_pending_requests_whose_start_has_passed(run,
     due = _request(run, professional, service, start=madrid(2030, 6, 4, 9))
     not_yet = _request(run, professional, service, start=madrid(2030, 6, 4, 11), email="n@example.com")
     decided = _request(run, professional, service, start=madrid(2030, 6, 4, 10), email="d@example.com")
-    run(requests_service.reject_request, professional_id=professional.id, request_id=decided.id, now=NOW)
+    run(requests.reject, actor=Actor.professional(professional.id), request_id=decided.id, now=NOW)
     at = madrid(2030, 6, 4, 10)  # 09:00 has passed, 10:00 starts right now, 11:00 is still ahead
 
-    assert run(requests_service.expire_requests, now=at) == 1
+    assert run(requests.expire, now=at) == 1
 
     by_id = {r.id: r for r in rows(m.AppointmentRequest)}
     assert by_id[due.id].status == m.RequestStatus.expired and by_id[due.id].decided_at == at
     assert by_id[not_yet.id].status == m.RequestStatus.pending
     assert by_id[decided.id].status == m.RequestStatus.rejected
     assert rows(m.AuditLog)[-1].action == "appointment_request.expired"
-    assert run(requests_service.expire_requests, now=at) == 0
+    assert run(requests.expire, now=at) == 0

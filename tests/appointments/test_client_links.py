@@ -9,9 +9,11 @@ from sqlalchemy import update
 
 from shared import linktokens
 from shared import models as m
-from shared.appointments import public
-from shared.appointments import service as appointments
-from shared.appointments.effects import Actor
+from shared.appointments.actors import ANONYMOUS_CLIENT, Actor
+from shared.appointments.book import book
+from shared.appointments.queries import get_by_token
+from shared.appointments.reschedule import reschedule
+from shared.appointments.status import cancel
 from shared.appointments.views import ClientRequestView
 from shared.errors import Conflict, NotFound
 from tests.appointments.conftest import NOW, at, future_weekday, madrid
@@ -19,19 +21,19 @@ from tests.factories import make_block, make_professional, make_service
 
 SLOT = madrid(2030, 6, 5, 10)  # Wednesday 10:00; with the 24-hour policy, changes close Tuesday 10:00
 DEADLINE = SLOT - dt.timedelta(hours=24)
-ACTOR = Actor(ip_address="198.51.100.9", request_id="link-1")
+ACTOR = Actor.client(ip_address="198.51.100.9", request_id="link-1")
 
 
 @pytest.fixture
 def booked(run, professional, service, weekday_blocks):
     """A public booking for SLOT made at NOW; returns its view (with the token)."""
-    return run(public.book, slug=professional.public_slug, now=NOW, booking_in={
+    return run(book, actor=ANONYMOUS_CLIENT, slug=professional.public_slug, now=NOW, booking_in={
         "service_id": service.id, "start_datetime": SLOT, "name": "Eva", "email": "eva@example.com",
         "notes": "My private words"})
 
 
 def test_the_link_shows_what_the_client_may_see(run, booked, professional):
-    view = run(public.get_by_token, token=booked.cancellation_token, now=NOW)
+    view = run(get_by_token, token=booked.cancellation_token, now=NOW)
 
     assert (view.id, view.status, view.start_datetime) == (booked.id, "confirmed", SLOT)
     assert view.business_name == professional.business_name
@@ -43,39 +45,39 @@ def test_the_link_shows_what_the_client_may_see(run, booked, professional):
 
 
 def test_the_link_says_when_changes_are_no_longer_possible(run, booked):
-    view = run(public.get_by_token, token=booked.cancellation_token, now=DEADLINE + dt.timedelta(seconds=1))
+    view = run(get_by_token, token=booked.cancellation_token, now=DEADLINE + dt.timedelta(seconds=1))
     assert not view.can_cancel and not view.can_reschedule
 
 
 @pytest.mark.parametrize("token", ["", "short", "x" * 43, "!" * 43, "a" * 44])
 def test_unknown_or_malformed_tokens_are_not_found(run, booked, token):
     with pytest.raises(NotFound):
-        run(public.get_by_token, token=token, now=NOW)
+        run(get_by_token, token=token, now=NOW)
     with pytest.raises(NotFound):
-        run(public.cancel_by_token, token=token, now=NOW)
+        run(cancel, actor=ANONYMOUS_CLIENT, token=token, now=NOW)
 
 
 def test_an_expired_link_is_not_found(run, booked):
     expires = SLOT + dt.timedelta(hours=1, days=30)
-    assert run(public.get_by_token, token=booked.cancellation_token, now=expires - dt.timedelta(seconds=1))
+    assert run(get_by_token, token=booked.cancellation_token, now=expires - dt.timedelta(seconds=1))
     with pytest.raises(NotFound):
-        run(public.get_by_token, token=booked.cancellation_token, now=expires)
+        run(get_by_token, token=booked.cancellation_token, now=expires)
 
 
 def test_a_revoked_link_is_not_found(run, uow, booked):
     uow.session.execute(update(m.PublicLink).values(revoked_at=NOW))
     uow.commit()
     with pytest.raises(NotFound):
-        run(public.get_by_token, token=booked.cancellation_token, now=NOW)
+        run(get_by_token, token=booked.cancellation_token, now=NOW)
     with pytest.raises(NotFound):
-        run(public.reschedule_by_token, token=booked.cancellation_token, start_datetime=SLOT, now=NOW)
+        run(reschedule, actor=ANONYMOUS_CLIENT, token=booked.cancellation_token, start_datetime=SLOT, now=NOW)
 
 
 # Cancelling
 
 
 def test_the_client_cancels_and_both_sides_hear_of_it(run, rows, booked, professional):
-    view = run(public.cancel_by_token, token=booked.cancellation_token, actor=ACTOR, now=NOW)
+    view = run(cancel, token=booked.cancellation_token, actor=ACTOR, now=NOW)
 
     assert view.status == "cancelled_by_client" and not view.can_cancel
     [appointment] = rows(m.Appointment)
@@ -89,10 +91,11 @@ def test_the_client_cancels_and_both_sides_hear_of_it(run, rows, booked, profess
 
 
 def test_cancelling_twice_returns_the_same_result_and_writes_nothing_more(run, rows, booked):
-    first = run(public.cancel_by_token, token=booked.cancellation_token, now=NOW)
+    first = run(cancel, actor=ANONYMOUS_CLIENT, token=booked.cancellation_token, now=NOW)
     written = (len(rows(m.Notification)), len(rows(m.AuditLog)))
 
-    second = run(public.cancel_by_token, token=booked.cancellation_token, now=NOW + dt.timedelta(minutes=5))
+    second = run(cancel, actor=ANONYMOUS_CLIENT, token=booked.cancellation_token,
+                 now=NOW + dt.timedelta(minutes=5))
 
     assert second == first
     assert (len(rows(m.Notification)), len(rows(m.AuditLog))) == written
@@ -108,11 +111,11 @@ def test_cancelling_twice_returns_the_same_result_and_writes_nothing_more(run, r
 ])
 def test_cancelling_obeys_the_policy_window_at_its_edge(run, rows, booked, now, allowed):
     if allowed:
-        view = run(public.cancel_by_token, token=booked.cancellation_token, now=now)
+        view = run(cancel, actor=ANONYMOUS_CLIENT, token=booked.cancellation_token, now=now)
         assert view.status == "cancelled_by_client"
         return
     with pytest.raises(Conflict) as raised:
-        run(public.cancel_by_token, token=booked.cancellation_token, now=now)
+        run(cancel, actor=ANONYMOUS_CLIENT, token=booked.cancellation_token, now=now)
     assert "Changes are possible up to 24 hours before the start" in raised.value.detail
     assert raised.value.extra["cancellation_policy_hours"] == 24
     assert raised.value.extra["changes_allowed_until"] == DEADLINE.isoformat()
@@ -124,19 +127,19 @@ def test_without_a_policy_the_client_may_change_until_the_start(run, uow, rows):
     make_block(uow.session, professional, day_of_week=2, start="09:00", end="13:00")
     service = make_service(uow.session, professional)
     uow.commit()
-    made = run(public.book, slug=professional.public_slug, now=NOW, booking_in={
+    made = run(book, actor=ANONYMOUS_CLIENT, slug=professional.public_slug, now=NOW, booking_in={
         "service_id": service.id, "start_datetime": SLOT, "name": "Eva", "email": "eva@example.com"})
 
     with pytest.raises(Conflict) as raised:
-        run(public.cancel_by_token, token=made.cancellation_token, now=SLOT + dt.timedelta(seconds=1))
+        run(cancel, actor=ANONYMOUS_CLIENT, token=made.cancellation_token, now=SLOT + dt.timedelta(seconds=1))
     assert "until the start" in raised.value.detail
-    view = run(public.cancel_by_token, token=made.cancellation_token, now=SLOT)
+    view = run(cancel, actor=ANONYMOUS_CLIENT, token=made.cancellation_token, now=SLOT)
     assert view.status == "cancelled_by_client"
 
 
 def test_an_appointment_the_professional_cancelled_stays_as_it_is(run, booked, professional):
-    run(appointments.cancel, professional_id=professional.id, appointment_id=booked.id, now=NOW)
-    view = run(public.cancel_by_token, token=booked.cancellation_token, now=NOW)
+    run(cancel, actor=Actor.professional(professional.id), appointment_id=booked.id, now=NOW)
+    view = run(cancel, actor=ANONYMOUS_CLIENT, token=booked.cancellation_token, now=NOW)
     assert view.status == "cancelled_by_professional"
 
 
@@ -144,7 +147,7 @@ def test_a_completed_appointment_cannot_be_cancelled_by_the_client(run, uow, boo
     uow.session.execute(update(m.Appointment).values(status=m.AppointmentStatus.completed))
     uow.commit()
     with pytest.raises(Conflict) as raised:
-        run(public.cancel_by_token, token=booked.cancellation_token, now=NOW)
+        run(cancel, actor=ANONYMOUS_CLIENT, token=booked.cancellation_token, now=NOW)
     assert raised.value.extra["current_status"] == "completed"
 
 
@@ -154,7 +157,7 @@ def test_a_completed_appointment_cannot_be_cancelled_by_the_client(run, uow, boo
 def test_the_client_reschedules_to_an_offered_slot(run, rows, booked, professional):
     new_start = madrid(2030, 6, 6, 12)
 
-    view = run(public.reschedule_by_token, token=booked.cancellation_token, start_datetime=new_start,
+    view = run(reschedule, token=booked.cancellation_token, start_datetime=new_start,
                actor=ACTOR, now=NOW)
 
     assert view.start_datetime == new_start and view.end_datetime == new_start + dt.timedelta(hours=1)
@@ -167,7 +170,7 @@ def test_the_client_reschedules_to_an_offered_slot(run, rows, booked, profession
     assert rows(m.PublicLink)[0].expires_at == new_start + dt.timedelta(hours=1, days=30)
     assert rows(m.AuditLog)[-1].action == "appointment.rescheduled"
     # The old time is free again, the new one is taken.
-    assert run(public.get_by_token, token=booked.cancellation_token, now=NOW).start_datetime == new_start
+    assert run(get_by_token, token=booked.cancellation_token, now=NOW).start_datetime == new_start
 
 
 def test_rescheduling_may_overlap_the_appointments_own_old_time(run, uow, rows):
@@ -175,10 +178,10 @@ def test_rescheduling_may_overlap_the_appointments_own_old_time(run, uow, rows):
     make_block(uow.session, professional, day_of_week=2, start="09:00", end="13:00")
     service = make_service(uow.session, professional)
     uow.commit()
-    made = run(public.book, slug=professional.public_slug, now=NOW, booking_in={
+    made = run(book, actor=ANONYMOUS_CLIENT, slug=professional.public_slug, now=NOW, booking_in={
         "service_id": service.id, "start_datetime": SLOT, "name": "Eva", "email": "eva@example.com"})
 
-    view = run(public.reschedule_by_token, token=made.cancellation_token,
+    view = run(reschedule, actor=ANONYMOUS_CLIENT, token=made.cancellation_token,
                start_datetime=SLOT + dt.timedelta(minutes=30), now=NOW)
 
     assert view.start_datetime == SLOT + dt.timedelta(minutes=30)
@@ -191,7 +194,8 @@ def test_rescheduling_may_overlap_the_appointments_own_old_time(run, uow, rows):
 ])
 def test_rescheduling_to_a_time_not_offered_is_a_conflict(run, rows, booked, start):
     with pytest.raises(Conflict) as raised:
-        run(public.reschedule_by_token, token=booked.cancellation_token, start_datetime=start, now=NOW)
+        run(reschedule, actor=ANONYMOUS_CLIENT, token=booked.cancellation_token, start_datetime=start,
+            now=NOW)
     assert raised.value.extra["slug"] == "slot-unavailable"
     assert rows(m.Appointment)[0].start_datetime == SLOT
 
@@ -203,19 +207,20 @@ def test_rescheduling_to_a_time_not_offered_is_a_conflict(run, rows, booked, sta
 def test_rescheduling_obeys_the_policy_window_at_its_edge(run, booked, now, allowed):
     new_start = madrid(2030, 6, 6, 12)
     if allowed:
-        view = run(public.reschedule_by_token, token=booked.cancellation_token, start_datetime=new_start,
-                   now=now)
+        view = run(reschedule, actor=ANONYMOUS_CLIENT, token=booked.cancellation_token,
+                   start_datetime=new_start, now=now)
         assert view.start_datetime == new_start
         return
     with pytest.raises(Conflict) as raised:
-        run(public.reschedule_by_token, token=booked.cancellation_token, start_datetime=new_start, now=now)
+        run(reschedule, actor=ANONYMOUS_CLIENT, token=booked.cancellation_token, start_datetime=new_start,
+            now=now)
     assert "Changes are possible up to 24 hours before the start" in raised.value.detail
 
 
 def test_a_cancelled_appointment_cannot_be_rescheduled_by_link(run, booked):
-    run(public.cancel_by_token, token=booked.cancellation_token, now=NOW)
+    run(cancel, actor=ANONYMOUS_CLIENT, token=booked.cancellation_token, now=NOW)
     with pytest.raises(Conflict) as raised:
-        run(public.reschedule_by_token, token=booked.cancellation_token,
+        run(reschedule, actor=ANONYMOUS_CLIENT, token=booked.cancellation_token,
             start_datetime=madrid(2030, 6, 6, 12), now=NOW)
     assert raised.value.extra["current_status"] == "cancelled_by_client"
 
@@ -228,14 +233,14 @@ def test_a_request_link_shows_the_request_but_changes_nothing(run, uow):
     make_block(uow.session, professional, day_of_week=2, start="09:00", end="13:00")
     service = make_service(uow.session, professional)
     uow.commit()
-    made = run(public.book, slug=professional.public_slug, now=NOW, booking_in={
+    made = run(book, actor=ANONYMOUS_CLIENT, slug=professional.public_slug, now=NOW, booking_in={
         "service_id": service.id, "start_datetime": SLOT, "name": "Eva", "email": "eva@example.com"})
 
-    view = run(public.get_by_token, token=made.request_token, now=NOW)
+    view = run(get_by_token, token=made.request_token, now=NOW)
 
     assert isinstance(view, ClientRequestView) and (view.id, view.status) == (made.id, "pending")
     with pytest.raises(NotFound):
-        run(public.cancel_by_token, token=made.request_token, now=NOW)
+        run(cancel, actor=ANONYMOUS_CLIENT, token=made.request_token, now=NOW)
 
 
 # Over HTTP (real clock)

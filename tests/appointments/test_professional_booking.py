@@ -9,8 +9,11 @@ import pytest
 from sqlalchemy import select, text
 
 from shared import models as m
-from shared.appointments import service as appointments
-from shared.appointments.effects import Actor
+from shared.appointments import queries
+from shared.appointments.actors import Actor
+from shared.appointments.book import book
+from shared.appointments.status import cancel
+from shared.appointments.update import update
 from shared.errors import Conflict, NotFound, ValidationFailed
 from tests.appointments.conftest import NOW, madrid
 from tests.factories import make_appointment, make_client, make_professional, make_service
@@ -22,9 +25,9 @@ def _create(run, professional, service, *, start=TUESDAY_10, **extra):
     appointment_in = {"service_id": service.id, "start_datetime": start, **extra}
     if "client_id" not in extra and "client" not in extra:
         appointment_in["client"] = {"name": "New Person", "email": "new@example.com", "phone": None}
-    actor = Actor(user_id=professional.user_id, ip_address="203.0.113.7", request_id="req-1")
-    return run(appointments.create, professional_id=professional.id, appointment_in=appointment_in,
-               actor=actor, now=NOW)
+    actor = Actor.professional(professional.id, professional.user_id, ip_address="203.0.113.7",
+                               request_id="req-1")
+    return run(book, actor=actor, booking_in=appointment_in, now=NOW)
 
 
 # Creating
@@ -190,7 +193,7 @@ def test_no_emails_are_written_when_the_professional_turned_them_off(run, uow, r
     uow.commit()
 
     view = _create(run, pro, svc)
-    run(appointments.cancel, professional_id=pro.id, appointment_id=view.id, now=NOW)
+    run(cancel, actor=Actor.professional(pro.id), appointment_id=view.id, now=NOW)
 
     assert rows(m.Notification) == []
     assert [a.action for a in rows(m.AuditLog)] == ["appointment.created", "appointment.cancelled"]
@@ -210,13 +213,13 @@ def test_list_is_ordered_by_start_filtered_and_paged(run, uow, professional, ser
     uow.commit()
 
     def listing(**filters):
-        items, total = run(appointments.get_all, professional_id=professional.id, limit=50, offset=0,
+        items, total = run(queries.get_all, actor=Actor.professional(professional.id), limit=50, offset=0,
                            **filters)
         return [item.start_datetime for item in items], total
 
     everything, total = listing()
     assert total == 4 and everything == sorted(everything)
-    page, total = run(appointments.get_all, professional_id=professional.id, limit=2, offset=1)
+    page, total = run(queries.get_all, actor=Actor.professional(professional.id), limit=2, offset=1)
     assert total == 4 and [p.start_datetime for p in page] == everything[1:3]
     assert listing(status=["cancelled_by_client"]) == ([madrid(2030, 6, 5, 9)], 1)
     assert listing(client_id=other_client.id)[1] == 1
@@ -225,8 +228,8 @@ def test_list_is_ordered_by_start_filtered_and_paged(run, uow, professional, ser
     assert listing(date_from=dt.date(2030, 6, 5), date_to=dt.date(2030, 6, 5)) == (
         [madrid(2030, 6, 5, 9), madrid(2030, 6, 5, 17)], 2)
     assert listing(date_from=madrid(2030, 6, 5, 17, 30))[1] == 2  # overlapping the period counts
-    assert made[0].id in [i.id for i in run(appointments.get_all, professional_id=professional.id, limit=50,
-                                           offset=0)[0]]
+    assert made[0].id in [i.id for i in run(queries.get_all, actor=Actor.professional(professional.id),
+                                           limit=50, offset=0)[0]]
 
 
 def test_http_list_and_show_return_the_read_shape_in_the_professionals_zone(http, uow, headers, professional,
@@ -301,7 +304,7 @@ def test_reschedule_moves_rederives_the_end_bumps_the_sequence_and_tells_the_cli
     view = _create(run, professional, service, client_id=client.id)
     new_start = madrid(2030, 6, 5, 16, 30)
 
-    moved = run(appointments.update, professional_id=professional.id, appointment_id=view.id,
+    moved = run(update, actor=Actor.professional(professional.id), appointment_id=view.id,
                 appointment_in={"start_datetime": new_start}, now=NOW)
 
     assert moved.start_datetime == new_start and moved.end_datetime == new_start + dt.timedelta(hours=1)
@@ -322,7 +325,7 @@ def test_reschedule_over_another_appointment_is_a_conflict(run, uow, rows, profe
     uow.commit()
 
     with pytest.raises(Conflict) as raised:
-        run(appointments.update, professional_id=professional.id, appointment_id=view.id,
+        run(update, actor=Actor.professional(professional.id), appointment_id=view.id,
             appointment_in={"start_datetime": madrid(2030, 6, 5, 10, 30)}, now=NOW)
 
     assert raised.value.extra["conflicting_appointment_id"] == blocker.id
@@ -331,7 +334,7 @@ def test_reschedule_over_another_appointment_is_a_conflict(run, uow, rows, profe
 
 def test_reschedule_may_overlap_its_own_old_time(run, professional, service, client):
     view = _create(run, professional, service, client_id=client.id)
-    moved = run(appointments.update, professional_id=professional.id, appointment_id=view.id,
+    moved = run(update, actor=Actor.professional(professional.id), appointment_id=view.id,
                 appointment_in={"start_datetime": TUESDAY_10 + dt.timedelta(minutes=30)}, now=NOW)
     assert moved.start_datetime == TUESDAY_10 + dt.timedelta(minutes=30)
 
@@ -342,7 +345,7 @@ def test_a_cancelled_appointment_cannot_be_rescheduled(run, uow, professional, s
     uow.commit()
 
     with pytest.raises(Conflict) as raised:
-        run(appointments.update, professional_id=professional.id, appointment_id=appointment.id,
+        run(update, actor=Actor.professional(professional.id), appointment_id=appointment.id,
             appointment_in={"start_datetime": TUESDAY_10 + dt.timedelta(days=1)}, now=NOW)
     assert "cancelled_by_client" in raised.value.detail
     assert raised.value.extra["current_status"] == "cancelled_by_client"
@@ -351,7 +354,7 @@ def test_a_cancelled_appointment_cannot_be_rescheduled(run, uow, professional, s
 def test_rescheduling_and_cancelling_at_once_is_refused(run, professional, service, client):
     view = _create(run, professional, service, client_id=client.id)
     with pytest.raises(Conflict):
-        run(appointments.update, professional_id=professional.id, appointment_id=view.id,
+        run(update, actor=Actor.professional(professional.id), appointment_id=view.id,
             appointment_in={"start_datetime": TUESDAY_10 + dt.timedelta(days=1),
                             "status": "cancelled_by_professional"}, now=NOW)
 
@@ -360,7 +363,7 @@ def test_rescheduling_and_confirming_at_once_is_allowed(run, rows, professional,
     view = _create(run, professional, service, client_id=client.id, status="pending")
     new_start = TUESDAY_10 + dt.timedelta(days=1)
 
-    changed = run(appointments.update, professional_id=professional.id, appointment_id=view.id,
+    changed = run(update, actor=Actor.professional(professional.id), appointment_id=view.id,
                   appointment_in={"start_datetime": new_start, "status": "confirmed"}, now=NOW)
 
     assert (changed.status, changed.start_datetime) == ("confirmed", new_start)
@@ -373,7 +376,7 @@ def test_notes_and_client_change_without_notifying(run, uow, rows, professional,
     other = make_client(uow.session, professional, email="other-client@example.com")
     uow.commit()
 
-    changed = run(appointments.update, professional_id=professional.id, appointment_id=view.id,
+    changed = run(update, actor=Actor.professional(professional.id), appointment_id=view.id,
                   appointment_in={"notes": "Bring the report", "client_id": other.id}, now=NOW)
 
     assert (changed.notes, changed.client_id, changed.client.email) == ("Bring the report", other.id,
@@ -389,7 +392,7 @@ def test_notes_and_client_change_without_notifying(run, uow, rows, professional,
 def test_giving_the_current_values_again_changes_nothing(run, rows, professional, service, client):
     view = _create(run, professional, service, client_id=client.id)
 
-    same = run(appointments.update, professional_id=professional.id, appointment_id=view.id,
+    same = run(update, actor=Actor.professional(professional.id), appointment_id=view.id,
                appointment_in={"status": "confirmed", "start_datetime": TUESDAY_10, "client_id": client.id},
                now=NOW)
 
@@ -444,7 +447,7 @@ def test_a_finished_appointment_cannot_be_cancelled(run, uow, professional, serv
                                    start=NOW - dt.timedelta(days=1), status=status)
     uow.commit()
     with pytest.raises(Conflict) as raised:
-        run(appointments.cancel, professional_id=professional.id, appointment_id=appointment.id, now=NOW)
+        run(cancel, actor=Actor.professional(professional.id), appointment_id=appointment.id, now=NOW)
     assert raised.value.extra["current_status"] == status
 
 

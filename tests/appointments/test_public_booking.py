@@ -8,8 +8,9 @@ import pytest
 
 from shared import linktokens
 from shared import models as m
-from shared.appointments import public
-from shared.appointments.effects import Actor
+from shared.appointments.actors import ANONYMOUS_CLIENT, Actor
+from shared.appointments.book import book
+from shared.appointments.status import cancel
 from shared.appointments.views import ClientAppointmentView, ClientRequestView
 from shared.errors import Conflict, NotFound
 from tests.appointments.conftest import NOW, at, future_weekday, madrid
@@ -21,8 +22,8 @@ SLOT = madrid(2030, 6, 4, 10)  # Tuesday 10:00, inside 09:00-13:00
 def _book(run, professional, service, *, start=SLOT, email="eva@example.com", now=NOW, **extra):
     booking_in = {"service_id": service.id, "start_datetime": start, "name": "Eva", "email": email,
                   "phone": "+34 622", "notes": "Knee pain", **extra}
-    return run(public.book, slug=professional.public_slug, booking_in=booking_in,
-               actor=Actor(ip_address="198.51.100.4", request_id="pub-1"), now=now)
+    return run(book, slug=professional.public_slug, booking_in=booking_in,
+               actor=Actor.client(ip_address="198.51.100.4", request_id="pub-1"), now=now)
 
 
 def _bookable(session, **settings):
@@ -111,8 +112,8 @@ def test_unknown_pages_and_services_are_not_found(run, uow, professional, other_
         with pytest.raises(NotFound):
             _book(run, professional, svc)
     with pytest.raises(NotFound):
-        run(public.book, slug="nobody-here", booking_in={"service_id": service.id, "start_datetime": SLOT,
-                                                         "name": "A", "email": "a@example.com"}, now=NOW)
+        run(book, actor=ANONYMOUS_CLIENT, slug="nobody-here", now=NOW, booking_in={
+            "service_id": service.id, "start_datetime": SLOT, "name": "A", "email": "a@example.com"})
 
 
 def test_an_inactive_professional_takes_no_bookings(run, uow, professional, service, weekday_blocks):
@@ -174,7 +175,7 @@ def test_a_cancelled_public_booking_frees_its_place_under_the_cap(run, uow):
     professional, service = _bookable(uow.session, max_pending_public_bookings=1)
     uow.commit()
     first = _book(run, professional, service, start=madrid(2030, 6, 4, 9))
-    run(public.cancel_by_token, token=first.cancellation_token, now=NOW)
+    run(cancel, actor=ANONYMOUS_CLIENT, token=first.cancellation_token, now=NOW)
 
     assert _book(run, professional, service, start=madrid(2030, 6, 4, 10)).status == "confirmed"
 

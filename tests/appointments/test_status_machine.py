@@ -8,7 +8,8 @@ import itertools
 import pytest
 
 from shared import models as m
-from shared.appointments import service as appointments
+from shared.appointments.actors import Actor
+from shared.appointments.update import update
 from shared.errors import Conflict
 from tests.appointments.conftest import NOW
 from tests.factories import make_appointment
@@ -37,7 +38,7 @@ def test_every_status_change(run, rows, uow, professional, service, client, curr
     uow.commit()
 
     def change():
-        return run(appointments.update, professional_id=professional.id, appointment_id=appointment.id,
+        return run(update, actor=Actor.professional(professional.id), appointment_id=appointment.id,
                    appointment_in={"status": target}, now=NOW)
 
     [before] = rows(m.Appointment)
@@ -73,7 +74,7 @@ def test_completed_only_once_the_start_has_passed(run, uow, professional, servic
     uow.commit()
 
     def complete():
-        return run(appointments.update, professional_id=professional.id, appointment_id=appointment.id,
+        return run(update, actor=Actor.professional(professional.id), appointment_id=appointment.id,
                    appointment_in={"status": "completed"}, now=NOW)
 
     if allowed:

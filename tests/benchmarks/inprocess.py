@@ -100,15 +100,15 @@ def argon2_verify(world: World, report: Report, stored: str, parameters: str, lo
 class _Sweeps:
     """Runs the sweep as functions/reminders/handler.py does, timing its parts.
 
-    The Huey hand-over happens in the session's after_commit hook (shared.notifications.dispatch), so it
-    is timed by wrapping dispatch.hand_over for the duration.
+    The Huey hand-over happens in the unit of work's after-commit hook (shared.notifications.outbox), so
+    it is timed by wrapping outbox.hand_over for the duration.
     """
 
     def __init__(self):
-        from shared.notifications import dispatch
+        from shared.notifications import outbox
 
-        self.dispatch = dispatch
-        self.original = dispatch.hand_over
+        self.outbox = outbox
+        self.original = outbox.hand_over
         self.enqueue_seconds = 0.0
 
     def __enter__(self):
@@ -119,11 +119,11 @@ class _Sweeps:
             finally:
                 self.enqueue_seconds += time.perf_counter() - started
 
-        self.dispatch.hand_over = timed
+        self.outbox.hand_over = timed
         return self
 
     def __exit__(self, *exc) -> None:
-        self.dispatch.hand_over = self.original
+        self.outbox.hand_over = self.original
 
     def sweep(self, at: dt.datetime) -> dict:
         from shared.db import unit_of_work

@@ -24,7 +24,7 @@ START = T0 + dt.timedelta(days=3)  # Thursday 25 March 2027, 09:00 in Madrid
 
 
 def _enqueue(uow, kind, recipient, **ids):
-    notification_id = outbox.enqueue(uow.session, kind=kind, recipient=recipient, **ids)
+    notification_id = outbox.enqueue(uow, kind=kind, recipient=recipient, **ids)
     uow.commit()
     return notification_id
 
@@ -291,7 +291,7 @@ def test_a_claim_is_taken_over_only_once_its_worker_looks_dead(ses, uow, profess
 
 def test_a_row_scheduled_for_later_is_not_sent_early(ses, uow, professional):
     appointment, _ = book(uow.session, professional, start=START)
-    nid = outbox.enqueue(uow.session, kind="booking_confirmation", recipient="lucia@example.com",
+    nid = outbox.enqueue(uow, kind="booking_confirmation", recipient="lucia@example.com",
                          appointment_id=appointment.id, professional_id=professional.id,
                          scheduled_for=T0 + dt.timedelta(minutes=5))
     uow.commit()
@@ -345,7 +345,7 @@ def test_request_emails_are_built_from_the_request(ses, uow, professional):
                                  email="lucia@example.com", notes="Primera vez")
     uow.session.add(request)
     uow.session.flush()
-    ids = {kind: outbox.enqueue(uow.session, kind=kind, recipient=recipient, professional_id=professional.id,
+    ids = {kind: outbox.enqueue(uow, kind=kind, recipient=recipient, professional_id=professional.id,
                                 appointment_request_id=request.id, payload=payload)
            for kind, recipient, payload in (
                ("request_received", "lucia@example.com", None),

@@ -8,15 +8,15 @@ import logging
 import pytest
 from huey import RedisHuey
 from sqlalchemy import select, update
-from sqlalchemy.orm import sessionmaker
 
-from shared.appointments import service as appointments
+from shared.appointments import book as booking
+from shared.appointments.actors import Actor
 from shared.config import reset_settings
+from shared.db import reset_engine, unit_of_work
 from shared.jobs import tasks
 from shared.jobs.instance import huey
 from shared.models import AppointmentRequest, Notification
-from shared.notifications import dispatch, outbox
-from shared.notifications.dispatch import PENDING_KEY
+from shared.notifications import outbox
 from tests.factories import make_service
 
 from .conftest import ses_sent_messages
@@ -29,7 +29,7 @@ def _queued_ids() -> list[int]:
 
 def _write_two(uow, professional) -> list[int]:
     appointment, _ = book(uow.session, professional, start=T0)
-    return [outbox.enqueue(uow.session, kind=kind, recipient=recipient, appointment_id=appointment.id,
+    return [outbox.enqueue(uow, kind=kind, recipient=recipient, appointment_id=appointment.id,
                            professional_id=professional.id)
             for kind, recipient in (("booking_confirmation", "lucia@example.com"),
                                     ("new_booking", "pro@example.com"))]
@@ -51,7 +51,9 @@ def test_commit_hands_each_new_row_to_the_queue(uow, professional):
     uow.commit()
 
     assert _queued_ids() == sorted(ids)
-    assert PENDING_KEY not in uow.session.info
+    huey.flush()
+    uow.commit()  # a later commit of the same unit of work sends nothing again
+    assert _queued_ids() == []
 
 
 def test_rollback_queues_nothing_and_forgets_the_ids(uow, professional):
@@ -61,7 +63,6 @@ def test_rollback_queues_nothing_and_forgets_the_ids(uow, professional):
     uow.commit()  # a later commit of the same session must not send the rolled-back ids
 
     assert _queued_ids() == []
-    assert PENDING_KEY not in uow.session.info
     assert uow.session.scalars(select(Notification)).all() == []
 
 
@@ -70,8 +71,8 @@ def test_a_booking_succeeds_while_the_queue_is_down_and_the_sweeper_sends_it_lat
     service = make_service(uow.session, professional)
     uow.commit()
 
-    with caplog.at_level(logging.WARNING, logger="shared.notifications.dispatch"):
-        created = appointments.create(uow, professional_id=professional.id, appointment_in={
+    with caplog.at_level(logging.WARNING, logger="shared.notifications.outbox"):
+        created = booking.book(uow, Actor.professional(professional.id), {
             "service_id": service.id, "start_datetime": T0 + dt.timedelta(days=30),
             "client": {"name": "Lucía", "email": "lucia@example.com"}})
 
@@ -189,15 +190,15 @@ def test_the_expiry_task_expires_requests_nobody_answered(uow, professional):
     assert request.status.value == "expired"
 
 
-def test_every_new_session_factory_gets_the_hooks():
-    """shared.db.reset_engine() builds new factories, which may reuse a collected one's id()."""
-    missing = 0
-    for _ in range(20):
-        factory = sessionmaker()
-        dispatch.install(factory)
-        dispatch.install(factory)  # a second call adds nothing
-        listeners = list(factory().dispatch.after_commit)
-        missing += listeners.count(dispatch._after_commit) != 1
-        del factory, listeners  # freed at once, so the next factory is likely to get the same id()
+def test_a_rebuilt_engine_still_hands_rows_over_after_commit(db_url, professional):
+    """shared.db.reset_engine() builds a new session factory; the hand-over lives in the unit of work, so
+    every unit of work on any factory queues its rows."""
+    queued: list[int] = []
+    for _ in range(3):
+        reset_engine()
+        with unit_of_work() as work:
+            queued.append(outbox.enqueue(work, kind="password_reset", recipient="pro@example.com",
+                                         user_id=professional.user_id))
+            work.commit()
 
-    assert missing == 0
+    assert _queued_ids() == sorted(queued)

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _write(uow, professional, kind: str, **values) -> int:
-    nid = outbox.enqueue(uow.session, kind=kind, recipient="lucia@example.com",
+    nid = outbox.enqueue(uow, kind=kind, recipient="lucia@example.com",
                          professional_id=professional.id)
     if values:
         uow.session.execute(update(Notification).where(Notification.id == nid).values(**values))

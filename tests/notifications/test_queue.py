@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from shared.appointments import public
+from shared.appointments import book as booking
+from shared.appointments.actors import ANONYMOUS_CLIENT
 from shared.db import unit_of_work
 from shared.jobs import tasks
 from shared.jobs.instance import huey
 from shared.localdev.run import start_background_workers
 from shared.models import Notification
 from shared.notifications import outbox
-from shared.notifications.service import sweep_reminders
+from shared.notifications.reminders import sweep_reminders
 from tests.factories import make_block, make_service
 
 from .conftest import ses_sent_messages
@@ -47,7 +48,7 @@ def _book_publicly(uow, professional) -> int:
     make_block(uow.session, professional, specific_date=dt.date(2027, 3, 25), start="09:00", end="13:00")
     uow.commit()
     with unit_of_work() as work:
-        view = public.book(work, slug=professional.public_slug, now=T0, booking_in={
+        view = booking.book(work, ANONYMOUS_CLIENT, slug=professional.public_slug, now=T0, booking_in={
             "service_id": service.id, "start_datetime": START, "name": "Lucía Cliente",
             "email": "lucia@example.com"})
     return view.id
@@ -161,13 +162,13 @@ def test_the_consumer_command_delivers_from_redis(uow, professional, consumer_pr
 
 def test_make_run_worker_delivers_through_the_sqlite_queue(uow, professional, tmp_path):
     appointment, _ = book(uow.session, professional, start=START)
-    nid = outbox.enqueue(uow.session, kind="booking_confirmation", recipient="lucia@example.com",
+    nid = outbox.enqueue(uow, kind="booking_confirmation", recipient="lucia@example.com",
                          appointment_id=appointment.id, professional_id=professional.id)
     uow.commit()
     huey.flush()
     env = _file_mail_env(tmp_path, HUEY_BACKEND="sqlite", HUEY_SQLITE_PATH=str(tmp_path / "huey.sqlite3"))
     # What a function does after its commit under `make run` without Redis: queue into the SQLite file.
-    code = f"from shared.notifications.dispatch import hand_over; print(hand_over([{nid}]))"
+    code = f"from shared.notifications.outbox import hand_over; print(hand_over([{nid}]))"
     handed = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
                             check=True)
     assert handed.stdout.strip() == "1"

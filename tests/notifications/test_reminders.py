@@ -12,7 +12,8 @@ from sqlalchemy import select, text
 from shared.db import unit_of_work
 from shared.models import AppointmentStatus, Notification
 from shared.notifications import delivery, reminders
-from shared.notifications.service import deliver, sweep_reminders
+from shared.notifications.reminders import sweep_reminders
+from shared.notifications.service import deliver
 from tests.factories import make_appointment, make_client, make_professional, make_service
 
 from .conftest import ses_sent_messages

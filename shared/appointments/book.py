@@ -1,0 +1,124 @@
+"""Book: a new appointment, by the professional or by a client on the public page.
+
+Accepting a request (requests.accept) creates its appointment through create_appointment() here too, so
+every appointment is born the same way: the row, its client link, its audit row, its count. A client's
+booking at a professional who confirms by hand is recorded as a request, here as well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from shared.appointments import lookups, notices, rules
+from shared.appointments.actors import Actor
+from shared.appointments.effects import Effects, link_expiry
+from shared.appointments.views import (
+    AppointmentView,
+    ClientAppointmentView,
+    ClientRequestView,
+    answer,
+    client_request_view,
+)
+from shared.clock import utcnow
+from shared.models import (
+    Appointment,
+    AppointmentRequest,
+    AppointmentStatus,
+    Client,
+    Professional,
+    RequestStatus,
+    Service,
+)
+
+
+def book(uow, actor: Actor, booking_in: dict[str, Any], *, slug: str | None = None,
+         now: dt.datetime | None = None) -> AppointmentView | ClientAppointmentView | ClientRequestView:
+    """Book a client into one of a professional's active services at a start time.
+
+    The professional (actor.professional_id) may take any free time, for an existing client (client_id)
+    or one found or created by e-mail (client), with the status they choose (else their default). A client
+    books on the public page (slug) a slot on offer, within the cap of open bookings per e-mail; when the
+    professional confirms bookings by hand, the booking is recorded as a request instead.
+    """
+    now = utcnow(now)
+    session = uow.session
+    policy = actor.policy
+
+    # Load and lock: the professional and the service (a client's bookings per e-mail take turns).
+    if policy.by_client:
+        professional, service = lookups.page_and_service(
+            session, slug, booking_in["service_id"], lock=rules.public_booking_lock(booking_in["email"]))
+    else:
+        professional = lookups.professional(session, actor.professional_id)
+        service = lookups.service(session, professional_id=professional.id,
+                                  service_id=booking_in["service_id"])
+    start = booking_in["start_datetime"].astimezone(dt.UTC)
+    end = start + dt.timedelta(minutes=service.duration_minutes)
+
+    # Check the rules.
+    rules.check_service_bookable(service, policy)
+    client = None
+    if policy.by_client:
+        rules.check_public_booking(session, policy, professional, service, email=booking_in["email"],
+                                   start=start, now=now)
+        if not professional.settings.allow_public_booking:
+            return _record_request(uow, actor, professional, service, booking_in, start=start, end=end)
+    else:
+        if "client_id" in booking_in:
+            client = lookups.client(session, professional_id=professional.id,
+                                    client_id=booking_in["client_id"])
+        rules.check_time(session, policy, professional, service, start=start, end=end, now=now)
+
+    # Write, and record the effects.
+    if client is None:
+        client_in = booking_in if policy.by_client else booking_in["client"]
+        client = lookups.find_or_create_client(session, professional_id=professional.id,
+                                               name=client_in["name"], email=client_in["email"],
+                                               phone=client_in.get("phone"))
+    status = booking_in.get("status") or professional.settings.default_appointment_status.value
+    effects = Effects(uow, actor, professional)
+    appointment, token = create_appointment(
+        effects, service, client, start=start, end=end, status=AppointmentStatus(status),
+        notes=booking_in.get("notes"), public=policy.by_client,
+        audit_extra={"source": "public_link"} if policy.by_client else {})
+    notices.booked(effects, appointment, client)
+    return effects.commit(policy.conflict(professional), lambda: answer(
+        policy, appointment, professional, service, client, now=now, token=token))
+
+
+def create_appointment(effects: Effects, service: Service, client: Client, *, start: dt.datetime,
+                       end: dt.datetime, status: AppointmentStatus, notes: str | None, public: bool,
+                       audit_extra: dict[str, Any]) -> tuple[Appointment, str]:
+    """The appointment row (written at once: its id is needed), its client link, its audit row and its
+    count; returns it with the link's token. `public`: booked by a client (the page, or a request)."""
+    professional: Professional = effects.professional
+    appointment = Appointment(
+        professional_id=professional.id, client_id=client.id, service_id=service.id, start_datetime=start,
+        end_datetime=end, status=status, notes=notes,
+        created_from_public_link=public)
+    effects.uow.session.add(appointment)
+    effects.flush(effects.actor.policy.conflict(professional))
+    token = effects.issue_link(appointment=appointment, expires_at=link_expiry(end))
+    effects.audit("appointment.created", entity=appointment, metadata={
+        "status": appointment.status.value, "start": start.isoformat(), "service_id": service.id,
+        "client_id": client.id, **audit_extra})
+    effects.appointment_created(appointment)
+    return appointment, token
+
+
+def _record_request(uow, actor: Actor, professional: Professional, service: Service,
+                    booking_in: dict[str, Any], *, start: dt.datetime, end: dt.datetime) -> ClientRequestView:
+    """The client's booking as a request for the professional to accept or reject (the rules are checked)."""
+    request = AppointmentRequest(
+        professional_id=professional.id, service_id=service.id, start_datetime=start, end_datetime=end,
+        name=booking_in["name"], email=booking_in["email"], phone=booking_in.get("phone"),
+        notes=booking_in.get("notes"), status=RequestStatus.pending)
+    uow.session.add(request)
+    effects = Effects(uow, actor, professional)
+    effects.flush(actor.policy.conflict(professional))
+    token = effects.issue_link(request=request, expires_at=link_expiry(end))
+    notices.request_received(effects, request)
+    effects.audit("appointment_request.created", entity=request,
+                  metadata={"start": start.isoformat(), "service_id": service.id})
+    return effects.commit(answer=lambda: client_request_view(request, professional, service, token=token))

@@ -1,0 +1,55 @@
+"""Who is told of each change (the e-mail kinds of the contract), recorded through the effects writer.
+
+The client hears of everything that happens to their appointment; the professional hears of what a client
+did (a booking, a move, a cancellation, a request), never of what they did themselves.
+"""
+
+from __future__ import annotations
+
+from shared.appointments.effects import Effects
+from shared.models import Appointment, AppointmentRequest, AppointmentStatus, Client
+
+
+def booked(effects: Effects, appointment: Appointment, client: Client) -> None:
+    """A new appointment: confirmed, or received and awaiting confirmation."""
+    kind = "booking_confirmation" if appointment.status == AppointmentStatus.confirmed else "booking_received"
+    effects.notify(kind, to_client=client.email, appointment=appointment)
+    if effects.actor.policy.by_client:
+        effects.notify("new_booking", appointment=appointment)
+
+
+def confirmed(effects: Effects, appointment: Appointment, client: Client) -> None:
+    """A pending appointment the professional confirmed: now the client gets the confirmation."""
+    effects.notify("booking_confirmation", to_client=client.email, appointment=appointment)
+
+
+def rescheduled(effects: Effects, appointment: Appointment, client: Client, *, previous_start: str) -> None:
+    payload = {"previous_start": previous_start}
+    effects.notify("rescheduled", to_client=client.email, appointment=appointment, payload=payload)
+    if effects.actor.policy.by_client:
+        effects.notify("rescheduled_professional", appointment=appointment, payload=payload)
+
+
+def cancelled(effects: Effects, appointment: Appointment, client: Client, *, reason: str | None) -> None:
+    """Told to whoever did not cancel (and confirmed to the client when it was them)."""
+    if appointment.status == AppointmentStatus.cancelled_by_professional:
+        effects.notify("cancelled_by_professional", to_client=client.email, appointment=appointment,
+                       payload={"reason": reason})
+        return
+    effects.notify("cancellation_confirmation", to_client=client.email, appointment=appointment)
+    if effects.actor.policy.by_client:
+        effects.notify("cancelled_by_client", appointment=appointment)
+
+
+def request_received(effects: Effects, request: AppointmentRequest) -> None:
+    """A client asked for a time: both sides hear of it."""
+    effects.notify("request_received", to_client=request.email, request=request)
+    effects.notify("request_received_professional", request=request)
+
+
+def request_accepted(effects: Effects, request: AppointmentRequest, appointment: Appointment) -> None:
+    effects.notify("request_accepted", to_client=request.email, request=request, appointment=appointment)
+
+
+def request_rejected(effects: Effects, request: AppointmentRequest, reason: str | None) -> None:
+    effects.notify("request_rejected", to_client=request.email, request=request, payload={"reason": reason})

@@ -1,0 +1,90 @@
+"""Reads: the professional's appointments and requests, and what a client's link shows. No writes here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from shared.appointments import lookups
+from shared.appointments.actors import Actor
+from shared.appointments.views import (
+    AppointmentView,
+    ClientAppointmentView,
+    ClientRequestView,
+    RequestView,
+    appointment_view,
+    client_appointment_view,
+    client_request_view,
+    request_view,
+)
+from shared.clock import utcnow
+from shared.models import Appointment, AppointmentRequest, AppointmentStatus, RequestStatus
+
+
+def get(uow, actor: Actor, *, appointment_id: int) -> AppointmentView:
+    """One of the professional's appointments; NotFound for anyone else's."""
+    professional = lookups.professional(uow.session, actor.professional_id)
+    appointment = lookups.appointment(uow.session, professional_id=professional.id,
+                                      appointment_id=appointment_id)
+    return appointment_view(appointment, professional.timezone)
+
+
+def _bound(value: dt.date | dt.datetime, zone: ZoneInfo, *, end: bool) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    # A date is the professional's calendar day; as an upper bound it includes the whole day.
+    day = value + dt.timedelta(days=1) if end else value
+    return dt.datetime.combine(day, dt.time(0), zone)
+
+
+def get_all(uow, actor: Actor, *, limit: int, offset: int, date_from: dt.date | None = None,
+            date_to: dt.date | None = None, status: list[str] | None = None, client_id: int | None = None,
+            service_id: int | None = None) -> tuple[list[AppointmentView], int]:
+    """A page of the professional's appointments overlapping [from, to), ordered by start, and the total."""
+    professional = lookups.professional(uow.session, actor.professional_id)
+    zone = ZoneInfo(professional.timezone)
+    query = lookups.appointments_of(professional.id)
+    if date_from is not None:
+        query = query.where(Appointment.end_datetime > _bound(date_from, zone, end=False))
+    if date_to is not None:
+        query = query.where(Appointment.start_datetime < _bound(date_to, zone, end=True))
+    if status:
+        query = query.where(Appointment.status.in_([AppointmentStatus(s) for s in status]))
+    if client_id is not None:
+        query = query.where(Appointment.client_id == client_id)
+    if service_id is not None:
+        query = query.where(Appointment.service_id == service_id)
+    total = uow.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = uow.session.scalars(
+        query.order_by(Appointment.start_datetime, Appointment.id).limit(limit).offset(offset)).unique()
+    return [appointment_view(a, professional.timezone) for a in rows], total
+
+
+def get_all_requests(uow, actor: Actor, *, limit: int, offset: int,
+                     status: list[str] | None = None) -> tuple[list[RequestView], int]:
+    """A page of the professional's requests (optionally of some statuses), ordered by requested start."""
+    professional = lookups.professional(uow.session, actor.professional_id)
+    query = lookups.requests_of(professional.id)
+    if status:
+        query = query.where(AppointmentRequest.status.in_([RequestStatus(s) for s in status]))
+    total = uow.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = uow.session.execute(
+        query.order_by(AppointmentRequest.start_datetime, AppointmentRequest.id).limit(limit).offset(offset))
+    return [request_view(request, service, professional.timezone) for request, service in rows], total
+
+
+def get_by_token(uow, *, token: str,
+                 now: dt.datetime | None = None) -> ClientAppointmentView | ClientRequestView:
+    """What the holder of a client's link may see of their appointment (or request)."""
+    now = utcnow(now)
+    session = uow.session
+    linked = lookups.link(session, token, now)
+    professional = linked.professional
+    if linked.link.appointment_id is None:
+        request = session.get(AppointmentRequest, linked.link.appointment_request_id)
+        service = lookups.service(session, professional_id=professional.id, service_id=request.service_id)
+        return client_request_view(request, professional, service)
+    appointment = lookups.linked_appointment(session, linked, lock=False)
+    return client_appointment_view(appointment, professional, appointment.service, now=now)

@@ -1,0 +1,135 @@
+"""The checks a command makes before it writes: the time is free (or offered), the client is under the cap,
+the client is still outside the cancellation window. The status machine has its own module (states).
+
+The database has the last word on overlaps: the exclusion constraint ex_appointments_no_overlap refuses
+two active appointments of one professional at one time, whatever the checks here saw (a concurrent
+booking may commit between the check and the write); the effects writer turns that refusal into the
+policy's 409.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from sqlalchemy import and_, bindparam, func, select
+
+from shared.appointments import lookups
+from shared.appointments.actors import Policy
+from shared.appointments.views import changes_allowed_until
+from shared.availability.service import is_offered, is_offered_and_count
+from shared.clock import local
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentRequest,
+    Client,
+    Professional,
+    RequestStatus,
+    Service,
+)
+
+
+def check_service_bookable(service: Service, policy: Policy) -> None:
+    """An inactive service takes no new bookings: a client does not see it at all, the professional is
+    told why."""
+    if service.is_active:
+        return
+    if policy.by_client:
+        raise NotFound("The service does not exist.")
+    raise ValidationFailed(errors={"service_id": ["The service is not active."]})
+
+
+def check_time(session, policy: Policy, professional: Professional, service: Service, *, start: dt.datetime,
+               end: dt.datetime, now: dt.datetime, moving: Appointment | None = None) -> None:
+    """The new time of an appointment (`moving`, when it exists already) is one the actor may take.
+
+    A client: a slot availability offers at this moment (working hours, notice, horizon, buffers, other
+    appointments). The professional: any time no other active appointment overlaps.
+    """
+    ignore = moving.id if moving is not None else None
+    if policy.by_client:
+        if not is_offered(session, professional=professional, service=service, start=start, now=now,
+                          ignore_appointment_id=ignore, rules=professional.settings):
+            raise policy.conflict(professional)
+        return
+    other = lookups.overlapping(session, professional_id=professional.id, start=start, end=end,
+                                exclude_id=ignore)
+    if other is not None:
+        raise policy.conflict(professional, other)
+
+
+def check_public_booking(session, policy: Policy, professional: Professional, service: Service, *,
+                         email: str, start: dt.datetime, now: dt.datetime) -> None:
+    """A booking from the public page: the client's open bookings are under the professional's cap, and
+    the start is a slot on offer (the cap first, as it always was).
+
+    Both come from one statement (the availability's, with the cap's count riding along), read after the
+    page statement took the per-email advisory lock: bookings by one email take turns, so the count is
+    exact.
+    """
+    offered, open_bookings = is_offered_and_count(
+        session, professional=professional, service=service, start=start, now=now,
+        rules=professional.settings, count=(_open_public_bookings(), {
+            "cap_professional_id": professional.id, "cap_email": email, "cap_now": now}))
+    limit = professional.settings.max_pending_public_bookings
+    if open_bookings >= limit:
+        raise Conflict(f"You already have {limit} upcoming bookings or requests with "
+                       f"{professional.business_name}, the most allowed online. Cancel one, or contact "
+                       "them directly.", slug="too-many-pending-bookings")
+    if not offered:
+        raise policy.conflict(professional)
+
+
+def public_booking_lock(email: str) -> tuple[str, str]:
+    """The advisory lock key bookings by one email at one professional share (page_and_service takes it):
+    hashtextextended('public-booking:<professional id>:<email>', 0)."""
+    return "public-booking:", f":{email}"
+
+
+@functools.cache
+def _open_public_bookings():
+    # Upcoming public appointments (pending or confirmed) and pending requests of one client email, as one
+    # integer expression. Built once with bound parameters (cheaper than building and cache-keying it on
+    # every public booking).
+    professional_id, email = bindparam("cap_professional_id"), bindparam("cap_email")
+    now = bindparam("cap_now")
+    appointments = (
+        select(func.count()).select_from(Appointment)
+        .join(Client, and_(Client.id == Appointment.client_id,
+                           Client.professional_id == Appointment.professional_id))
+        .where(Appointment.professional_id == professional_id, Client.email == email,
+               Appointment.created_from_public_link.is_(True), Appointment.status.in_(ACTIVE_STATUSES),
+               Appointment.start_datetime > now)
+        .scalar_subquery()
+    )
+    requests = (
+        select(func.count()).select_from(AppointmentRequest)
+        .where(AppointmentRequest.professional_id == professional_id, AppointmentRequest.email == email,
+               AppointmentRequest.status == RequestStatus.pending, AppointmentRequest.start_datetime > now)
+        .scalar_subquery()
+    )
+    return (appointments + requests).label("open_public_bookings")
+
+
+def check_changes_open(policy: Policy, appointment: Appointment, professional: Professional,
+                       now: dt.datetime) -> None:
+    """A client changes an appointment only until the cancellation window; the professional at any time."""
+    if not policy.by_client:
+        return
+    hours = professional.settings.cancellation_policy_hours
+    until = changes_allowed_until(appointment.start_datetime, hours)
+    if now > until:
+        window = f"up to {hours} hour{'s' if hours != 1 else ''} before the start" if hours \
+            else "until the start"
+        raise Conflict(f"Changes are possible {window}; please contact {professional.business_name} "
+                       "directly.",
+                       slug="cancellation-window-passed", cancellation_policy_hours=hours,
+                       changes_allowed_until=local(until, professional.timezone).isoformat())
+
+
+def check_movable(policy: Policy, appointment: Appointment) -> None:
+    """Only a pending or confirmed appointment can get a new time."""
+    if appointment.status not in ACTIVE_STATUSES:
+        raise policy.not_movable(appointment)
