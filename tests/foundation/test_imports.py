@@ -1,0 +1,72 @@
+"""The import structure docs/architecture.md describes: no import cycle anywhere in shared/ (imports inside
+functions count too), and the layer contracts of .importlinter kept (lower layers know no domain, the
+domain knows no HTTP, the appointment commands sit above the effects writer and the rules)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import grimp
+from importlinter.cli import lint_imports
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def import_cycles(package: str) -> list[list[str]]:
+    """Every group of modules of `package` that import each other in a circle (strongly connected
+    components of the import graph with more than one module, or a module importing itself)."""
+    graph = grimp.build_graph(package, cache_dir=None)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1 or module in graph.find_modules_directly_imported_by(module):
+                cycles.append(sorted(group))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return cycles
+
+
+def test_shared_has_no_import_cycle():
+    assert import_cycles("shared") == []
+
+
+def test_a_cycle_through_an_import_inside_a_function_is_found(tmp_path, monkeypatch):
+    package = tmp_path / "circle_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "low.py").write_text("def use():\n    from circle_pkg import high\n    return high\n")
+    (package / "high.py").write_text("from circle_pkg import low\n")
+    (package / "apart.py").write_text("from circle_pkg import high\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    assert import_cycles("circle_pkg") == [["circle_pkg.high", "circle_pkg.low"]]
+    sys.modules.pop("circle_pkg", None)
+
+
+def test_the_layer_contracts_are_kept(monkeypatch):
+    monkeypatch.chdir(REPO)
+    assert lint_imports(config_filename=str(REPO / ".importlinter"), no_cache=True, no_logo=True) == 0
