@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from shared.secretbox import EncryptionKeyError, Keyring
+from shared.secretbox.keys import EncryptionKeyError, Keyring
 
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
 
