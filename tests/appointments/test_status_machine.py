@@ -1,4 +1,5 @@
-"""Every pair of the five appointment statuses, through the service, and a sample over HTTP."""
+"""Every pair of the five appointment statuses, through the professional's edit (PUT) and the change_status
+command (the same step), and a sample over HTTP."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from shared import models as m
 from shared.appointments.actors import Actor
+from shared.appointments.status import change_status
 from shared.appointments.update import update
 from shared.errors import Conflict
 from tests.appointments.conftest import NOW
@@ -30,14 +32,18 @@ EFFECTS = {
 }
 
 
+@pytest.mark.parametrize("command", ["update", "change_status"])
 @pytest.mark.parametrize("current, target", list(itertools.product(STATUSES, STATUSES)))
-def test_every_status_change(run, rows, uow, professional, service, client, current, target):
+def test_every_status_change(run, rows, uow, professional, service, client, current, target, command):
     # Started an hour ago, so "completed" is judged by the table alone.
     appointment = make_appointment(uow.session, professional, service=service, client=client,
                                    start=NOW - dt.timedelta(hours=1), status=current)
     uow.commit()
 
     def change():
+        if command == "change_status":
+            return run(change_status, actor=Actor.professional(professional.id),
+                       appointment_id=appointment.id, status=target, now=NOW)
         return run(update, actor=Actor.professional(professional.id), appointment_id=appointment.id,
                    appointment_in={"status": target}, now=NOW)
 
