@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 # Schema tests also run on an embedded PostgreSQL 18 kept here (git-ignored).
 TEST_PG_DATA := .data/pg-test
 
-.PHONY: .venv run test lint migrate create-admin openapi bench backup restore nginx-conf clean
+.PHONY: .venv run test lint migrate create-admin openapi bench backup restore nginx-conf translations clean
 
 .venv: $(STAMP)
 
@@ -62,6 +62,11 @@ restore:
 # The nginx site from openfaas/stack.yml's routes (a test checks the committed file is current).
 nginx-conf: $(STAMP)
 	$(PY) -m shared.localdev.nginx > openfaas/nginx/agenda.conf
+
+# The pages' Spanish catalog (templates/pages/i18n/es.po) brought in line with the code and templates:
+# new messages get an empty translation to fill in, unused ones are dropped (a test checks both).
+translations: $(STAMP)
+	$(PY) -m shared.pages.catalog
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache .hypothesis

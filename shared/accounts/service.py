@@ -177,11 +177,13 @@ def forgot_password(uow, *, email: str, origin: Origin = NO_ORIGIN) -> None:
     uow.commit()
 
 
-def _usable_reset_token(session, token: str, now: dt.datetime, *, lock: bool) -> tuple[PasswordResetToken, User]:
+def _usable_reset_token(session, token: str, now: dt.datetime, *,
+                        lock: bool) -> tuple[PasswordResetToken, User]:
     """The reset token's row and its user; BadRequest when unknown, Gone when used, expired or void."""
     row = None
     if linktokens.looks_like_token(token):
-        query = select(PasswordResetToken).where(PasswordResetToken.token_hash == linktokens.hash_token(token))
+        query = select(PasswordResetToken).where(
+            PasswordResetToken.token_hash == linktokens.hash_token(token))
         row = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if row is None:
         raise BadRequest(INVALID_RESET)

@@ -21,7 +21,7 @@ from shared.appointments.views import (
     client_request_view,
 )
 from shared.availability.service import is_offered, is_offered_and_count
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, LinkExpired, NotFound
 from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -183,8 +183,10 @@ def _link(session, token: str, now: dt.datetime) -> PublicLink:
     if not isinstance(token, str) or not linktokens.looks_like_token(token):
         raise NotFound(NO_LINK)
     link = session.scalar(select(PublicLink).where(PublicLink.token_hash == linktokens.hash_token(token)))
-    if link is None or link.revoked_at is not None or link.expires_at <= now:
+    if link is None:
         raise NotFound(NO_LINK)
+    if link.revoked_at is not None or link.expires_at <= now:
+        raise LinkExpired(NO_LINK)
     return link
 
 

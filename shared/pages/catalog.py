@@ -48,7 +48,7 @@ def update(locale: str) -> Catalog:
     catalog.update(template, no_fuzzy_matching=True)
     catalog.obsolete.clear()
     catalog.fuzzy = False
-    catalog.header_comment = f"# {locale} messages of the Agenda pages (make translations keeps them in step)."
+    catalog.header_comment = f"# {locale} messages of the Agenda pages (kept current by make translations)."
     return catalog
 
 

@@ -11,6 +11,7 @@ import jinja2
 from flask import Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
+from shared import errors
 from shared.http.problems import handle_exception
 from shared.notifications.render import templates_dir
 from shared.pages import i18n, security
@@ -83,7 +84,7 @@ def error_page(exc: Exception) -> Response:
     if "locale" not in g:
         begin()
     problem = handle_exception(exc)  # the one map from exceptions to statuses (and the log of a 500)
-    status = problem.status_code
+    status = 410 if isinstance(exc, errors.LinkExpired) else problem.status_code
     extra = getattr(exc, "extra", None) or {}
     response = render("message.html", status=status, title=_title(status),
                       message=_message(status, exc, extra), retry_after=problem.headers.get("Retry-After"))

@@ -99,8 +99,8 @@ class Browser:
 
 
 class Mail:
-    def __init__(self, kind: str, raw: bytes):
-        self.kind = kind
+    def __init__(self, notification_id: int, kind: str, raw: bytes):
+        self.id, self.kind = notification_id, kind
         self.message = email.message_from_bytes(raw, policy=policy.default)
         self.html = next(p for p in self.message.walk() if p.get_content_type() == "text/html").get_content()
 
@@ -110,11 +110,14 @@ class Mail:
 
 
 def read_mail(kind: str | None = None) -> list[Mail]:
-    """The outbox's messages (optionally of one kind), composed as they would be sent now."""
+    """The outbox's messages (optionally of one kind), composed as they would be sent now (those that no
+    longer apply, such as a confirmation of an appointment since cancelled, are left out as the sender
+    leaves them)."""
     from shared.config import get_settings
     from shared.db import unit_of_work
     from shared.models import Notification
     from shared.notifications.compose import compose
+    from shared.notifications.context import Skip
 
     now = dt.datetime.now(dt.UTC)
     mails = []
@@ -123,5 +126,9 @@ def read_mail(kind: str | None = None) -> list[Mail]:
         if kind:
             query = query.where(Notification.kind == kind)
         for row in uow.session.scalars(query):
-            mails.append(Mail(row.kind, compose(uow.session, row.id, now=now, settings=get_settings()).raw))
+            try:
+                raw = compose(uow.session, row.id, now=now, settings=get_settings()).raw
+            except Skip:
+                continue
+            mails.append(Mail(row.id, row.kind, raw))
     return mails
