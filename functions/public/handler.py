@@ -1,5 +1,4 @@
-"""Public function: what clients do without an account (slots, booking, their appointment links), and
-the pages every e-mail links to."""
+"""Public function: what clients do without an account (slots, booking, their links), and their pages."""
 
 from shared.http import create_app
 
