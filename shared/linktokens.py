@@ -38,3 +38,12 @@ def new_token(purpose: str) -> tuple[str, bytes, bytes]:
 def looks_like_token(value: str) -> bool:
     """Cheap shape check before touching the database (43 url-safe base64 characters)."""
     return len(value) == 43 and all(c.isalnum() or c in "-_" for c in value)
+
+
+REQUEST_DECISION = "request_decision"
+
+
+def request_decision_token(request_id: int) -> str:
+    """The token of the accept and decline links in a request's e-mail to the professional: derived from
+    the request id, nothing stored (shared.appointments.decision_links checks it)."""
+    return derive(REQUEST_DECISION, str(int(request_id)).encode())

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import joinedload
 
 from shared import linktokens
-from shared.errors import NotFound
+from shared.errors import LinkExpired, NotFound
 from shared.fields import MAX_ID
 from shared.models import (
     ACTIVE_STATUSES,
@@ -197,13 +197,15 @@ class Linked:
 
 
 def link(session, token: str, now: dt.datetime) -> Linked:
-    """The live link for a token and its professional; NotFound for an unknown, malformed, revoked or expired
-    link, and for one whose professional's account is no longer active."""
+    """The live link for a token and its professional: NotFound for an unknown or malformed token and for a
+    link whose professional's account is no longer active, LinkExpired for a revoked or expired one."""
     if not isinstance(token, str) or not linktokens.looks_like_token(token):
         raise NotFound(NO_LINK)
     found = session.scalar(select(PublicLink).where(PublicLink.token_hash == linktokens.hash_token(token)))
-    if found is None or found.revoked_at is not None or found.expires_at <= now:
+    if found is None:
         raise NotFound(NO_LINK)
+    if found.revoked_at is not None or found.expires_at <= now:
+        raise LinkExpired(NO_LINK)
     owner = professional(session, found.professional_id)
     if not (owner.is_active and owner.user.is_active):
         raise NotFound(NO_LINK)

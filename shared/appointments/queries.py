@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from shared.appointments import lookups
 from shared.appointments.actors import Actor
+from shared.appointments.states import CANCELLED
 from shared.appointments.views import (
     AppointmentView,
     ClientAppointmentView,
@@ -21,6 +22,7 @@ from shared.appointments.views import (
 )
 from shared.clock import utcnow
 from shared.models import Appointment, AppointmentRequest, AppointmentStatus, RequestStatus
+from shared.notifications import calendar
 
 
 def get(uow, actor: Actor, *, appointment_id: int) -> AppointmentView:
@@ -88,3 +90,22 @@ def get_by_token(uow, *, token: str,
         return client_request_view(request, professional, service)
     appointment = lookups.linked_appointment(session, linked, lock=False)
     return client_appointment_view(appointment, professional, appointment.service, now=now)
+
+
+def calendar_by_token(uow, *, token: str, manage_url: str, now: dt.datetime | None = None) -> bytes:
+    """The appointment as an iCalendar file for the link's holder ("add to calendar"): the same UID and
+    sequence as the e-mailed invitations, so a calendar keeps one event."""
+    now = utcnow(now)
+    session = uow.session
+    linked = lookups.link(session, token, now)
+    professional = linked.professional
+    appointment = lookups.linked_appointment(session, linked, lock=False)
+    service, client = appointment.service, appointment.client
+    return calendar.build_ics(
+        method="CANCEL" if appointment.status in CANCELLED else "REQUEST",
+        uid=calendar.appointment_uid(appointment.id), sequence=appointment.sequence,
+        start=appointment.start_datetime, end=appointment.end_datetime,
+        summary=f"{service.name} · {professional.business_name}",
+        description=f"{service.name} · {professional.business_name}\n{manage_url}",
+        organizer_email=professional.user.email, organizer_name=professional.business_name,
+        attendee_email=client.email, attendee_name=client.name, stamp=now)
