@@ -88,6 +88,22 @@ def _database_url(raw: str | None) -> str:
     return f"postgresql+psycopg://{rest}" if scheme != "postgresql+psycopg" else raw
 
 
+def load_keyring(environ: dict[str, str] | None = None) -> Keyring:
+    """Only the encryption keys (ENCRYPTION_KEY, ENCRYPTION_KEY_ID, ENCRYPTION_PREVIOUS_KEYS), for a tool
+    that needs nothing else (a data migration); ConfigError naming the bad setting."""
+    env = dict(os.environ if environ is None else environ)
+    secrets_dir = Path(env.get("SECRETS_DIR", DEFAULT_SECRETS_DIR))
+
+    def get(name: str) -> str | None:
+        return _read(name, env, secrets_dir)
+
+    try:
+        return Keyring.from_settings(key=get("ENCRYPTION_KEY"), key_id=get("ENCRYPTION_KEY_ID") or "k1",
+                                     previous=get("ENCRYPTION_PREVIOUS_KEYS"))
+    except EncryptionKeyError as error:
+        raise ConfigError(str(error)) from None
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build Settings from an environment mapping; raises ConfigError naming the bad setting."""
     env = dict(os.environ if environ is None else environ)
@@ -139,11 +155,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     for origin in origins:
         _url("CORS_ORIGINS", origin, ("http", "https"))
 
-    try:
-        keyring = Keyring.from_settings(key=get("ENCRYPTION_KEY"), key_id=get("ENCRYPTION_KEY_ID") or "k1",
-                                        previous=get("ENCRYPTION_PREVIOUS_KEYS"))
-    except EncryptionKeyError as error:
-        raise ConfigError(str(error)) from None
+    keyring = load_keyring(env)
 
     return Settings(
         environment=environment,
