@@ -47,6 +47,7 @@ class Settings:
     huey_sqlite_path: str
     trusted_proxy_count: int
     keyring: Keyring
+    record_retention_months: int
 
 
 def _read(name: str, environ: dict[str, str], secrets_dir: Path) -> str | None:
@@ -192,6 +193,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         huey_sqlite_path=get("HUEY_SQLITE_PATH") or ".data/huey.sqlite3",
         trusted_proxy_count=_int("TRUSTED_PROXY_COUNT", get("TRUSTED_PROXY_COUNT"), 0, 0, 5),
         keyring=keyring,
+        record_retention_months=_int("RECORD_RETENTION_MONTHS", get("RECORD_RETENTION_MONTHS"), 24, 1, 240),
     )
 
 

@@ -21,6 +21,7 @@ from shared.availability import schemas as availability
 from shared.catalog import schemas as catalog
 from shared.notifications import schemas as notifications
 from shared.openapi import schemas as common
+from shared.privacy import schemas as privacy
 
 # Who may call a route.
 NONE = "none"  # anyone, no token
@@ -104,6 +105,9 @@ ROUTES: list[Route] = [
     Route("catalog", "GET", "/clients/<int:client_id>", PROFESSIONAL, catalog.ClientRead),
     Route("catalog", "PUT", "/clients/<int:client_id>", PROFESSIONAL, catalog.ClientRead,
           body=catalog.ClientUpdate, problems=(409,)),
+    Route("catalog", "DELETE", "/clients/<int:client_id>", PROFESSIONAL, privacy.ClientErasureRead,
+          problems=(409,)),
+    Route("catalog", "GET", "/clients/<int:client_id>/export", PROFESSIONAL, privacy.ClientExportRead),
     # availability
     Route("availability", "GET", "/availability/blocks", PROFESSIONAL, Page(availability.BlockRead)),
     Route("availability", "POST", "/availability/blocks", PROFESSIONAL, availability.BlockRead, status=201,

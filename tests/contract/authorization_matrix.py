@@ -65,6 +65,9 @@ MATRIX: list[Row] = [
     Row("POST", "/clients", MINE_CREATED, {"name": "New Client", "email": "new.client@example.com"}),
     Row("GET", "/clients/{client_id}", A_ONLY),
     Row("PUT", "/clients/{client_id}", A_ONLY, {"name": "Renamed"}),
+    Row("GET", "/clients/{client_id}/export", A_ONLY),
+    # A's client has an upcoming appointment: erasure waits until it is cancelled.
+    Row("DELETE", "/clients/{client_id}", (401, 409, 404, 403)),
     # availability
     Row("GET", "/availability/blocks", MINE),
     Row("POST", "/availability/blocks", MINE_CREATED,
