@@ -87,6 +87,8 @@ ROUTES: list[Route] = [
           problems=(410, 429)),
     # profile
     Route("profile", "GET", "/me", USER, accounts.MeRead),
+    Route("profile", "DELETE", "/me", PROFESSIONAL, privacy.AccountClosureRead, body=privacy.AccountClose,
+          problems=(409,)),
     Route("profile", "PUT", "/me/profile", PROFESSIONAL, accounts.MeRead, body=accounts.ProfileUpdate,
           problems=(409,)),
     Route("profile", "GET", "/settings", PROFESSIONAL, accounts.SettingsRead),
@@ -160,6 +162,8 @@ ROUTES: list[Route] = [
     Route("admin", "GET", "/admin/professionals", ADMIN, Page(admin.ProfessionalRead),
           query=admin.ProfessionalQuery),
     Route("admin", "GET", "/admin/professionals/<int:professional_id>", ADMIN, admin.ProfessionalDetailRead),
+    Route("admin", "DELETE", "/admin/professionals/<int:professional_id>", ADMIN, privacy.AccountClosureRead,
+          body=privacy.AccountClose, problems=(409,)),
     Route("admin", "PUT", "/admin/professionals/<int:professional_id>/status", ADMIN,
           admin.ProfessionalDetailRead, body=admin.ProfessionalStatusUpdate),
     Route("admin", "GET", "/admin/stats", ADMIN, admin.StatsRead, query=admin.StatsQuery, paged=True),

@@ -18,6 +18,7 @@ from shared.appointments.effects import SYSTEM, Actor, record
 from shared.errors import Conflict
 from shared.models import (
     ACTIVE_STATUSES,
+    Appointment,
     AppointmentRequest,
     AuditLog,
     Client,
@@ -39,32 +40,37 @@ def erased_email(client_id: int) -> str:
     return f"erased-{client_id}@erased.invalid"
 
 
-def _refuse_while_pending(session, client: Client, appointments, requests, now: dt.datetime) -> None:
-    upcoming = [a.id for a in appointments if a.status in ACTIVE_STATUSES and a.end_datetime > now]
-    waiting = [r.id for r in requests if r.status == RequestStatus.pending]
+def refuse_while_anything_is_ahead(session, *, professional_id: int, now: dt.datetime,
+                                   client: Client | None = None) -> None:
+    """Conflict while an appointment or request (of `client`, or of anyone) is ahead, or a closing notice
+    to them is still unsent: erasing first would leave someone uninformed."""
+    appointments = select(Appointment.id).where(
+        Appointment.professional_id == professional_id, Appointment.status.in_(ACTIVE_STATUSES),
+        Appointment.end_datetime > now).order_by(Appointment.start_datetime)
+    requests = select(AppointmentRequest.id).where(AppointmentRequest.professional_id == professional_id,
+                                                   AppointmentRequest.status == RequestStatus.pending)
+    notices = select(func.count()).select_from(Notification).where(
+        Notification.professional_id == professional_id, Notification.kind.in_(CLOSING_NOTICES),
+        Notification.status.in_(UNSENT))
+    if client is not None:
+        appointments = appointments.where(Appointment.client_id == client.id)
+        requests = requests.where(AppointmentRequest.email == client.email)
+        notices = notices.where(Notification.recipient == client.email)
+    upcoming, waiting = list(session.scalars(appointments)), list(session.scalars(requests))
     if upcoming or waiting:
-        raise Conflict("The client has upcoming appointments or pending requests; cancel or reject them "
-                       "first (the client is told as usual), then erase the client.",
+        raise Conflict("There are upcoming appointments or pending requests; cancel or reject them first "
+                       "(the client is told as usual), then erase.",
                        slug="client-has-upcoming-appointments", appointment_ids=upcoming,
                        appointment_request_ids=waiting)
-    notices = session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.professional_id == client.professional_id, Notification.recipient == client.email,
-        Notification.kind.in_(CLOSING_NOTICES), Notification.status.in_(UNSENT)))
-    if notices:
-        raise Conflict("An e-mail telling the client of a cancellation is still being sent; try again in a "
+    if session.scalar(notices):
+        raise Conflict("An e-mail telling a client of a cancellation is still being sent; try again in a "
                        "few minutes.", slug="client-notice-unsent")
 
 
-def erase_client(uow, *, professional_id: int, client_id: int, actor: Actor = SYSTEM,
-                 now: dt.datetime | None = None) -> dict[str, Any]:
-    """Erase one of the professional's clients; returns what was done, in counts (no personal data)."""
-    now = now or dt.datetime.now(dt.UTC)
-    session = uow.session
-    client = get_client(session, professional_id=professional_id, client_id=client_id, lock=True)
+def erase(session, client: Client, actor: Actor, now: dt.datetime) -> dict[str, Any]:
+    """Remove the person from every row about them (in the caller's transaction); counts of what was done."""
     appointments, requests = related(session, client)
-    _refuse_while_pending(session, client, appointments, requests, now)
     appointment_ids, request_ids = [a.id for a in appointments], [r.id for r in requests]
-
     # Messages to the client go (sent ones hold the address; unsent ones are dropped); the professional's
     # own messages about them stay, without the free text they carried.
     bulk = {"synchronize_session": False}
@@ -87,8 +93,19 @@ def erase_client(uow, *, professional_id: int, client_id: int, actor: Actor = SY
     summary = {"appointments_kept": len(appointment_ids), "appointment_requests_erased": len(request_ids),
                "notifications_erased": dropped}
     # Says that an erasure happened, never who: the id now names an anonymous row.
-    record(session, actor, action="client.erased", professional_id=professional_id, entity_type="client",
-           entity_id=client.id, metadata=summary)
+    record(session, actor, action="client.erased", professional_id=client.professional_id,
+           entity_type="client", entity_id=client.id, metadata=summary)
     session.flush()
-    uow.commit()
     return {"id": client.id, "erased_at": now, **summary}
+
+
+def erase_client(uow, *, professional_id: int, client_id: int, actor: Actor = SYSTEM,
+                 now: dt.datetime | None = None) -> dict[str, Any]:
+    """Erase one of the professional's clients; returns what was done, in counts (no personal data)."""
+    now = now or dt.datetime.now(dt.UTC)
+    session = uow.session
+    client = get_client(session, professional_id=professional_id, client_id=client_id, lock=True)
+    refuse_while_anything_is_ahead(session, professional_id=professional_id, now=now, client=client)
+    done = erase(session, client, actor, now)
+    uow.commit()
+    return done

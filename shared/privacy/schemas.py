@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from shared import fields as agenda_fields
+from shared.fields import JsonBoolean
 
 
 class ClientExportRead(Schema):
@@ -21,6 +22,19 @@ class ClientExportRead(Schema):
         "description": "e-mails to the client, and to the professional about the client's bookings"})
     audit_logs = fields.List(fields.Dict(), metadata={
         "description": "entries naming the client, their appointments or their requests"})
+
+
+class AccountClose(Schema):
+    """Closing an account erases every client: `confirm` must be true (after exporting what is needed)."""
+
+    confirm = JsonBoolean(load_default=False)
+
+
+class AccountClosureRead(Schema):
+    professional_id = fields.Integer()
+    closed_at = agenda_fields.AwareDateTime()
+    clients_erased = fields.Integer()
+    appointment_requests_erased = fields.Integer()
 
 
 class ClientErasureRead(Schema):

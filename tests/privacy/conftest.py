@@ -8,7 +8,7 @@ from email import policy
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 MADRID = ZoneInfo("Europe/Madrid")
 
@@ -72,3 +72,23 @@ def decoded(raw: bytes) -> str:
         if payload:
             texts.append(payload.decode("utf-8", "replace"))
     return "\n".join(texts)
+
+
+def _text_columns(db_engine) -> list[tuple[str, str]]:
+    with db_engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'jsonb', 'inet') "
+            "ORDER BY table_name, column_name"))]
+
+
+def where_found(db_engine, needle: str) -> list[str]:
+    """Every text, varchar, jsonb or inet column of any table holding `needle`, as table.column."""
+    found = []
+    with db_engine.connect() as conn:
+        for table, column in _text_columns(db_engine):
+            hits = conn.execute(text(f'SELECT count(*) FROM "{table}" WHERE "{column}"::text ILIKE :p'),
+                                {"p": f"%{needle}%"}).scalar()
+            if hits:
+                found.append(f"{table}.{column}")
+    return found

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from shared.db import unit_of_work
 from shared.models import Notification, NotificationStatus
 from tests.factories import bearer, make_admin, make_appointment, make_client, make_professional
-from tests.privacy.conftest import at, future_day
+from tests.privacy.conftest import at, future_day, where_found
 
 NAME, EMAIL, PHONE = "Evangelina Ruiz", "evangelina.ruiz@example.com", "+34 611 222 333"
 CLIENT_NOTE, APPOINTMENT_NOTE, COMMENT = "File: grief after loss", "Session: sleep is better", "My knee hurts"
@@ -133,25 +133,6 @@ def test_erasure_waits_for_upcoming_appointments_to_be_cancelled_and_for_the_not
     assert erased.json["id"] == history and erased.json["appointments_kept"] == 3
 
 
-def _text_columns(db_engine) -> list[tuple[str, str]]:
-    with db_engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(text(
-            "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'jsonb', 'inet') "
-            "ORDER BY table_name, column_name"))]
-
-
-def _where_found(db_engine, needle: str) -> list[str]:
-    found = []
-    with db_engine.connect() as conn:
-        for table, column in _text_columns(db_engine):
-            hits = conn.execute(text(f'SELECT count(*) FROM "{table}" WHERE "{column}"::text ILIKE :p'),
-                                {"p": f"%{needle}%"}).scalar()
-            if hits:
-                found.append(f"{table}.{column}")
-    return found
-
-
 def _stats(gateway, admin_headers) -> dict:
     response = gateway.get("/admin/stats?from=2020-01-01&to=2040-01-01", headers=admin_headers)
     assert response.status_code == 200, response.json
@@ -183,13 +164,13 @@ def test_after_erasure_no_column_of_any_table_holds_the_person_and_statistics_st
     before = _stats(gateway, admin_headers)
     needles = [NAME, "Evangelina", EMAIL, "evangelina.ruiz", PHONE, "611 222", CLIENT_NOTE, COMMENT,
                *ciphertexts]
-    assert all(_where_found(db_engine, needle) for needle in (NAME, EMAIL, PHONE, COMMENT, *ciphertexts))
+    assert all(where_found(db_engine, needle) for needle in (NAME, EMAIL, PHONE, COMMENT, *ciphertexts))
 
     erased = gateway.delete(f"/clients/{history}", headers=pro_headers)
 
     assert erased.status_code == 200, erased.json
     for needle in needles:
-        assert _where_found(db_engine, needle) == [], needle
+        assert where_found(db_engine, needle) == [], needle
     assert _stats(gateway, admin_headers) == before
     assert _ids(db_engine, "SELECT id FROM appointments WHERE client_id = :c", c=history) != set()
     leo = gateway.get("/clients?q=leo", headers=pro_headers).json["items"]
