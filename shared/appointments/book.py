@@ -78,9 +78,12 @@ def book(uow, actor: Actor, booking_in: dict[str, Any], *, slug: str | None = No
                                                phone=client_in.get("phone"))
     status = booking_in.get("status") or professional.settings.default_appointment_status.value
     effects = Effects(uow, actor, professional)
+    # A client's words are their comment; the professional's are their private notes.
+    written = {"client_comment": booking_in.get("comment")} if policy.by_client \
+        else {"notes": booking_in.get("notes")}
     appointment, token = create_appointment(
-        effects, service, client, start=start, end=end, status=AppointmentStatus(status),
-        notes=booking_in.get("notes"), public=policy.by_client,
+        effects, service, client, start=start, end=end, status=AppointmentStatus(status), **written,
+        public=policy.by_client,
         audit_extra={"source": "public_link"} if policy.by_client else {})
     notices.booked(effects, appointment, client)
     return effects.commit(policy.conflict(professional), lambda: answer(
@@ -88,14 +91,15 @@ def book(uow, actor: Actor, booking_in: dict[str, Any], *, slug: str | None = No
 
 
 def create_appointment(effects: Effects, service: Service, client: Client, *, start: dt.datetime,
-                       end: dt.datetime, status: AppointmentStatus, notes: str | None, public: bool,
-                       audit_extra: dict[str, Any]) -> tuple[Appointment, str]:
+                       end: dt.datetime, status: AppointmentStatus, public: bool, audit_extra: dict[str, Any],
+                       notes: str | None = None,
+                       client_comment: str | None = None) -> tuple[Appointment, str]:
     """The appointment row (written at once: its id is needed), its client link, its audit row and its
     count; returns it with the link's token. `public`: booked by a client (the page, or a request)."""
     professional: Professional = effects.professional
     appointment = Appointment(
         professional_id=professional.id, client_id=client.id, service_id=service.id, start_datetime=start,
-        end_datetime=end, status=status, notes=notes,
+        end_datetime=end, status=status, notes=notes, client_comment=client_comment,
         created_from_public_link=public)
     effects.uow.session.add(appointment)
     effects.flush(effects.actor.policy.conflict(professional))
@@ -113,7 +117,7 @@ def _record_request(uow, actor: Actor, professional: Professional, service: Serv
     request = AppointmentRequest(
         professional_id=professional.id, service_id=service.id, start_datetime=start, end_datetime=end,
         name=booking_in["name"], email=booking_in["email"], phone=booking_in.get("phone"),
-        notes=booking_in.get("notes"), status=RequestStatus.pending)
+        client_comment=booking_in.get("comment"), status=RequestStatus.pending)
     uow.session.add(request)
     effects = Effects(uow, actor, professional)
     effects.flush(actor.policy.conflict(professional))

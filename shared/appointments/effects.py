@@ -44,6 +44,23 @@ def _ip(value: str | None) -> str | None:
         return None
 
 
+def audit_values(actor: Actor, *, action: str, professional_id: int | None, entity_type: str,
+                 entity_id: int, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The audit row of an actor's change, as column values: the one shape every audit row of a change
+    takes (Effects batches them; record() writes one at once)."""
+    return audit.row_values(action=action, actor_user_id=actor.user_id, professional_id=professional_id,
+                            entity_type=entity_type, entity_id=entity_id, ip_address=_ip(actor.ip_address),
+                            request_id=actor.request_id, metadata=metadata)
+
+
+def record(session, actor: Actor, *, action: str, professional_id: int | None, entity_type: str,
+           entity_id: int, metadata: dict[str, Any] | None = None) -> None:
+    """One audit row for a change that is not an appointment's (a client erased, an account closed), in the
+    caller's transaction."""
+    audit.record(session, **audit_values(actor, action=action, professional_id=professional_id,
+                                         entity_type=entity_type, entity_id=entity_id, metadata=metadata))
+
+
 class Effects:
     """What one command records for one actor, written once at commit(). Notifications need the professional
     (their settings and address); audit rows and links take the professional from the row they are about."""
@@ -63,10 +80,8 @@ class Effects:
               metadata: dict[str, Any] | None = None) -> None:
         """One audit row: who (the actor), what (action, entity, metadata), from where."""
         entity_type = "appointment" if isinstance(entity, Appointment) else "appointment_request"
-        self._audit.append(audit.row_values(
-            action=action, actor_user_id=self.actor.user_id, professional_id=entity.professional_id,
-            entity_type=entity_type, entity_id=entity.id, ip_address=_ip(self.actor.ip_address),
-            request_id=self.actor.request_id, metadata=metadata))
+        self._audit.append(audit_values(self.actor, action=action, professional_id=entity.professional_id,
+                                        entity_type=entity_type, entity_id=entity.id, metadata=metadata))
 
     def notify(self, kind: str, *, to_client: str | None = None, appointment: Appointment | None = None,
                request: AppointmentRequest | None = None, payload: dict[str, Any] | None = None) -> None:

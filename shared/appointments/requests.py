@@ -46,7 +46,7 @@ def accept(uow, actor: Actor, request_id: int, *, now: dt.datetime | None = None
     effects = Effects(uow, actor, professional)
     appointment, _token = create_appointment(
         effects, service, client, start=request.start_datetime, end=request.end_datetime,
-        status=AppointmentStatus.confirmed, notes=request.notes, public=True,
+        status=AppointmentStatus.confirmed, client_comment=request.client_comment, public=True,
         audit_extra={"appointment_request_id": request.id})
     request.status, request.appointment_id, request.decided_at = RequestStatus.accepted, appointment.id, now
     notices.request_accepted(effects, request, appointment)
