@@ -128,7 +128,7 @@ class TimeOffQuery(Schema):
 class SlotQuery(Schema):
     """Which service, and which local dates: `date`, or `from` and `to` (at most 62 days); `tz` to present."""
 
-    service_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    service_id = agenda_fields.QueryInteger(required=True, validate=validate.Range(min=1, max=MAX_ID))
     date = agenda_fields.Date(validate=_check_year)
     from_ = agenda_fields.Date(data_key="from", validate=_check_year)
     to = agenda_fields.Date(validate=_check_year)
