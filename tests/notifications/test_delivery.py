@@ -354,7 +354,7 @@ def test_request_emails_are_built_from_the_request(ses, uow, professional, monke
     request = AppointmentRequest(professional_id=professional.id, service_id=service.id,
                                  requested_datetime=START, end_datetime=START + dt.timedelta(minutes=50),
                                  client_name="Lucía Cliente", client_email="lucia@example.com",
-                                 notes="Primera vez")
+                                 client_comment="Primera vez")
     uow.session.add(request)
     uow.session.flush()
     ids = {kind: outbox.enqueue(uow.session, type=kind, recipient=recipient, professional_id=professional.id,

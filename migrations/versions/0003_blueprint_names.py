@@ -2,8 +2,8 @@
 professionals.address, professional_settings.id, notification channels, the recommended indexes and the
 ON DELETE rules of appointments. Every rename keeps its rows; downgrade restores the old names.
 
-Revision ID: 0002_blueprint_names
-Revises: 0001
+Revision ID: 0003_blueprint_names
+Revises: 0002
 Create Date: 2026-12-05 23:50:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0002_blueprint_names"
-down_revision: str | None = "0001"
+revision: str = "0003_blueprint_names"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
