@@ -9,6 +9,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
+# A request still running after this many seconds is answered 503 (shared.http.deadline); the rest of
+# the timeout ladder (README, "Timeouts") is set around it.
+DEFAULT_REQUEST_TIMEOUT_SECONDS = 8
 
 
 class ConfigError(RuntimeError):
@@ -43,6 +46,7 @@ class Settings:
     huey_backend: str
     huey_sqlite_path: str
     trusted_proxy_count: int
+    request_timeout_seconds: int
 
 
 def _read(name: str, environ: dict[str, str], secrets_dir: Path) -> str | None:
@@ -163,6 +167,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         huey_backend=huey_backend,
         huey_sqlite_path=get("HUEY_SQLITE_PATH") or ".data/huey.sqlite3",
         trusted_proxy_count=_int("TRUSTED_PROXY_COUNT", get("TRUSTED_PROXY_COUNT"), 0, 0, 5),
+        request_timeout_seconds=_int("REQUEST_TIMEOUT_SECONDS", get("REQUEST_TIMEOUT_SECONDS"),
+                                     DEFAULT_REQUEST_TIMEOUT_SECONDS, 1, 300),
     )
 
 
