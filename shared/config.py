@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from shared.secretbox import EncryptionKeyError, Keyring
+
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
 # A request still running after this many seconds is answered 503 (shared.http.deadline); the rest of
 # the timeout ladder (README, "Timeouts") is set around it.
@@ -47,6 +49,7 @@ class Settings:
     huey_sqlite_path: str
     trusted_proxy_count: int
     request_timeout_seconds: int
+    keyring: Keyring
 
 
 def _read(name: str, environ: dict[str, str], secrets_dir: Path) -> str | None:
@@ -140,6 +143,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     for origin in origins:
         _url("CORS_ORIGINS", origin, ("http", "https"))
 
+    try:
+        keyring = Keyring.from_settings(key=get("ENCRYPTION_KEY"), key_id=get("ENCRYPTION_KEY_ID") or "k1",
+                                        previous=get("ENCRYPTION_PREVIOUS_KEYS"))
+    except EncryptionKeyError as error:
+        raise ConfigError(str(error)) from None
+
     return Settings(
         environment=environment,
         database_url=_database_url(get("DATABASE_URL")),
@@ -169,6 +178,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         trusted_proxy_count=_int("TRUSTED_PROXY_COUNT", get("TRUSTED_PROXY_COUNT"), 0, 0, 5),
         request_timeout_seconds=_int("REQUEST_TIMEOUT_SECONDS", get("REQUEST_TIMEOUT_SECONDS"),
                                      DEFAULT_REQUEST_TIMEOUT_SECONDS, 1, 300),
+        keyring=keyring,
     )
 
 

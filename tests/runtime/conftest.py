@@ -24,6 +24,7 @@ def deployment(build, db_url):
         "agenda-database-url": db_url,
         "agenda-jwt-secret": os.environ["JWT_SECRET"],
         "agenda-link-secret": os.environ["LINK_SECRET"],
+        "agenda-encryption-key": os.environ["ENCRYPTION_KEY"],
         "agenda-metrics-token": os.environ["METRICS_TOKEN"],
     }
     # REDIS_URL in stack.yml is the VPS's bridge address; everything else is as deployed.
