@@ -9,11 +9,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from shared.secretbox import EncryptionKeyError, Keyring
+from shared.timeouts import DEFAULT_REQUEST_TIMEOUT_SECONDS
 
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
-# A request still running after this many seconds is answered 503 (shared.http.deadline); the rest of
-# the timeout ladder (README, "Timeouts") is set around it.
-DEFAULT_REQUEST_TIMEOUT_SECONDS = 8
 
 
 class ConfigError(RuntimeError):

@@ -15,17 +15,15 @@ import os
 from pathlib import Path
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-# Seconds between the request deadline and gunicorn killing the worker.
-TIMEOUT_MARGIN_SECONDS = 2
 
 
 def worker_timeout(environ: dict[str, str] | None = None) -> int:
     """gunicorn's timeout for the process's REQUEST_TIMEOUT_SECONDS (the settings' default when unset)."""
-    from shared.config import DEFAULT_REQUEST_TIMEOUT_SECONDS
+    from shared.timeouts import DEFAULT_REQUEST_TIMEOUT_SECONDS, WORKER_TIMEOUT_MARGIN_SECONDS
 
     raw = (os.environ if environ is None else environ).get("REQUEST_TIMEOUT_SECONDS") or ""
     seconds = int(raw) if raw.strip().isdigit() else DEFAULT_REQUEST_TIMEOUT_SECONDS
-    return seconds + TIMEOUT_MARGIN_SECONDS
+    return seconds + WORKER_TIMEOUT_MARGIN_SECONDS
 
 
 timeout = worker_timeout()
