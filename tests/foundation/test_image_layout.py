@@ -73,3 +73,12 @@ def test_function_url_and_root_path_reach_the_same_health_function(db_url):
     assert (direct.status_code, root.status_code) == (200, 200)
     assert direct.get_json()["status"] == root.get_json()["status"] == "ok"
     assert served == [("health", "/health"), ("health", "/health")]
+
+
+def test_memory_requests_of_the_ten_functions_fit_in_one_gib():
+    from tests.benchmarks.containers import quantity
+
+    functions = load_stack()["functions"].values()
+    assert sum(quantity(spec["requests"]["memory"]) for spec in functions) <= 2**30
+    for spec in functions:
+        assert quantity(spec["requests"]["memory"]) < quantity(spec["limits"]["memory"])

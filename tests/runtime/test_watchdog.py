@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from shared.localdev.gateway import load_stack
 from tests.factories import DEFAULT_PASSWORD
-from tests.runtime.watchdog import READY_PATH, dockerfile_env, image_root
+from tests.runtime.watchdog import READY_PATH, dockerfile_env, generate, image_root
 
 FUNCTIONS = sorted(load_stack()["functions"])
 PROBLEM = "application/problem+json"
@@ -86,6 +86,18 @@ def test_built_image_holds_no_caches(function, build, tmp_path):
     assert (root / "function" / "handler.py").is_file() and (root / "function" / "shared" / "db.py").is_file()
     assert not [p for p in root.rglob("*") if p.name == "__pycache__" or p.suffix == ".pyc"]
     assert not (root / "function" / "requirements" / "dev.txt").exists()
+
+
+def test_faas_cli_deploys_each_function_with_its_limits_and_a_read_only_root(tmp_path):
+    stack = load_stack()["functions"]
+    functions = {doc["spec"]["name"]: doc["spec"] for doc in generate(tmp_path)}
+    assert sorted(functions) == FUNCTIONS
+    for name, spec in functions.items():
+        assert spec["readOnlyRootFilesystem"] is True, name
+        assert spec["limits"]["memory"] == stack[name]["limits"]["memory"], name
+        assert spec["requests"]["memory"] == stack[name]["requests"]["memory"], name
+        deadline = stack[name]["environment"]["REQUEST_TIMEOUT_SECONDS"]
+        assert spec["environment"]["REQUEST_TIMEOUT_SECONDS"] == str(deadline), name
 
 
 def test_gunicorn_has_no_control_socket_and_one_worker(build):

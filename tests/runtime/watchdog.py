@@ -104,19 +104,31 @@ def runtime_venv() -> Path:
     return venv
 
 
-def shrinkwrap(destination: Path) -> Path:
-    """`faas-cli build --shrinkwrap -f openfaas/stack.yml`, run as from the repository root; the build dir.
-
-    It runs in `destination`, which links to the repository's inputs, so that its build/ is not the
-    repository's own (another run may be using that).
-    """
+def _faas_cli(destination: Path, *arguments: str) -> str:
+    """faas-cli run as from the repository root, in `destination`, which links to the repository's inputs
+    (so that its build/ is not the repository's own, which another run may be using)."""
     destination.mkdir(parents=True, exist_ok=True)
     for name in BUILD_INPUTS:
-        (destination / name).symlink_to(REPO / name)
-    finished = subprocess.run([str(faas_cli()), "build", "--shrinkwrap", "-f", STACK], cwd=destination,
+        if not (destination / name).exists():
+            (destination / name).symlink_to(REPO / name)
+    finished = subprocess.run([str(faas_cli()), *arguments, "-f", STACK], cwd=destination,
                               capture_output=True, text=True)
     if finished.returncode != 0:
-        raise RuntimeError(f"faas-cli build --shrinkwrap failed:\n{finished.stdout}\n{finished.stderr}")
+        raise RuntimeError(f"faas-cli {' '.join(arguments)} failed:\n{finished.stdout}\n{finished.stderr}")
+    return finished.stdout
+
+
+def generate(destination: Path) -> list[dict]:
+    """`faas-cli generate --api=openfaas.com/v1`: the Function objects faas-cli would deploy."""
+    import yaml
+
+    return [doc for doc in yaml.safe_load_all(_faas_cli(destination, "generate", "--api=openfaas.com/v1"))
+            if doc]
+
+
+def shrinkwrap(destination: Path) -> Path:
+    """`faas-cli build --shrinkwrap -f openfaas/stack.yml`; the build directory (build/<function>/)."""
+    _faas_cli(destination, "build", "--shrinkwrap")
     return destination / "build"
 
 
