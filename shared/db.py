@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Self
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import get_settings
@@ -14,6 +14,8 @@ from shared.notifications import dispatch
 _lock = threading.Lock()
 _engine: Engine | None = None
 _session_factory: sessionmaker[Session] | None = None
+# The DBAPI connections this process has checked out of the pool, for cancel_running_statements().
+_in_use: set = set()
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -38,10 +40,28 @@ def get_engine() -> Engine:
         with _lock:
             if _engine is None:
                 _engine = make_engine(get_settings().database_url)
+                event.listen(_engine, "checkout", lambda dbapi, record, proxy: _in_use.add(dbapi))
+                event.listen(_engine, "checkin", lambda dbapi, record: _in_use.discard(dbapi))
                 _session_factory = sessionmaker(_engine, expire_on_commit=False)
                 # Notification rows written in a transaction reach the queue only once it commits.
                 dispatch.install(_session_factory)
     return _engine
+
+
+def cancel_running_statements() -> bool:
+    """Ask PostgreSQL to cancel what this process's connections are executing; True if one was busy.
+
+    The request deadline (shared.http.deadline) uses it: the statement then fails with SQLSTATE 57014,
+    as at the statement timeout, and the connection stays usable.
+    """
+    from psycopg.pq import TransactionStatus
+
+    busy = False
+    for connection in list(_in_use):
+        if not connection.closed and connection.info.transaction_status == TransactionStatus.ACTIVE:
+            connection.cancel_safe(timeout=2)
+            busy = True
+    return busy
 
 
 def reset_engine() -> None:

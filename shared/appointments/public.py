@@ -33,7 +33,7 @@ from shared.models import (
     PublicLink,
     RequestStatus,
 )
-from shared.notifications import calendar, outbox
+from shared.notifications import outbox
 
 NO_LINK = "This link does not exist or is no longer valid."
 UNAVAILABLE = "That time is no longer available; please choose another one."
@@ -303,6 +303,9 @@ def calendar_by_token(uow, *, token: str, manage_url: str, now: dt.datetime | No
     appointment = _appointment(session, link, lock=False)
     service = booking.get_service(session, professional_id=professional.id, service_id=appointment.service_id)
     client = booking.get_client(session, professional_id=professional.id, client_id=appointment.client_id)
+    # icalendar costs the public function 9 MiB and most of its requests never need it.
+    from shared.notifications import calendar
+
     return calendar.build_ics(
         method="CANCEL" if appointment.status in CANCELLED else "REQUEST",
         uid=calendar.appointment_uid(appointment.id), sequence=appointment.sequence,

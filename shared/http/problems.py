@@ -171,7 +171,8 @@ def _database(exc: DBAPIError) -> Response | None:
         get_logger().warning("database unavailable", extra={"fields": {
             "request_id": g.get("request_id"), "exception": type(exc).__name__, "sqlstate": sqlstate or None,
         }})
-    return kind_problem(kind)
+    # A statement cancelled at the request's deadline (shared.http.deadline) says so.
+    return kind_problem(kind, g.get("deadline_expired") if sqlstate == "57014" else None)
 
 
 def _unexpected(exc: BaseException) -> Response:

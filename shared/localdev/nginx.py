@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.localdev.gateway import DEFAULT_STACK, ROUTES_ANNOTATION, load_stack, root_routes, route_for
+from shared.localdev.ladder import nginx_timeout
 
 DEFAULT_DOMAIN = "agenda.example"
 DEFAULT_GATEWAY = "127.0.0.1:8080"
@@ -112,8 +113,9 @@ server {
     proxy_set_header Connection "";
     proxy_http_version 1.1;
     proxy_connect_timeout 5s;
-    proxy_read_timeout 20s;  # a function is cut off at 15 s (exec_timeout)
-    proxy_send_timeout 20s;
+    # The outermost rung of the timeout ladder (openfaas/timeouts.yml): every function answers before.
+    proxy_read_timeout @PROXY_TIMEOUT@s;
+    proxy_send_timeout @PROXY_TIMEOUT@s;
 
     # What nginx answers itself is in the API's problem format too.
     error_page 413 = @too_large;
@@ -216,6 +218,7 @@ def render(stack: Mapping[str, Any], *, domain: str = DEFAULT_DOMAIN, gateway: s
         "UNAVAILABLE": _problem(503, "service-unavailable", "Service Unavailable", "Try again shortly."),
         "NOT_FOUND": _problem(404, "not-found", "Not Found", "The resource does not exist."),
         "LOCATIONS": locations(root_routes(stack)),
+        "PROXY_TIMEOUT": f"{nginx_timeout():g}",
     }
     text = TEMPLATE
     for name, value in values.items():
