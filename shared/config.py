@@ -20,6 +20,7 @@ class Settings:
     environment: str
     database_url: str
     redis_url: str | None
+    redis_timeout_ms: int
     jwt_secret: str
     jwt_previous_secrets: tuple[str, ...]
     jwt_key_id: str
@@ -140,6 +141,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         environment=environment,
         database_url=_database_url(get("DATABASE_URL")),
         redis_url=redis_url,
+        redis_timeout_ms=_int("REDIS_TIMEOUT_MS", get("REDIS_TIMEOUT_MS"), 500, 50, 10_000),
         jwt_secret=jwt_secret,
         jwt_previous_secrets=previous,
         jwt_key_id=get("JWT_KEY_ID") or "k1",
