@@ -19,6 +19,8 @@ class ConfigError(RuntimeError):
 class Settings:
     environment: str
     database_url: str
+    database_statement_timeout_ms: int
+    database_lock_timeout_ms: int
     redis_url: str | None
     redis_timeout_ms: int
     jwt_secret: str
@@ -133,6 +135,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     if ses_endpoint:
         _url("SES_ENDPOINT_URL", ses_endpoint, ("http", "https"))
 
+    statement_timeout = _int("DATABASE_STATEMENT_TIMEOUT_MS", get("DATABASE_STATEMENT_TIMEOUT_MS"), 5000,
+                             100, 600_000)
+    lock_timeout = _int("DATABASE_LOCK_TIMEOUT_MS", get("DATABASE_LOCK_TIMEOUT_MS"), 2000, 10, 600_000)
+    if lock_timeout > statement_timeout:
+        raise ConfigError("DATABASE_LOCK_TIMEOUT_MS must not exceed DATABASE_STATEMENT_TIMEOUT_MS "
+                          f"({lock_timeout} > {statement_timeout})")
+
     origins = tuple(o.strip().rstrip("/") for o in (get("CORS_ORIGINS") or "").split(",") if o.strip())
     for origin in origins:
         _url("CORS_ORIGINS", origin, ("http", "https"))
@@ -140,6 +149,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     return Settings(
         environment=environment,
         database_url=_database_url(get("DATABASE_URL")),
+        database_statement_timeout_ms=statement_timeout,
+        database_lock_timeout_ms=lock_timeout,
         redis_url=redis_url,
         redis_timeout_ms=_int("REDIS_TIMEOUT_MS", get("REDIS_TIMEOUT_MS"), 500, 50, 10_000),
         jwt_secret=jwt_secret,

@@ -7,9 +7,11 @@ only the processes it started.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,7 +115,8 @@ class GatewayServer:
         env.pop("GUNICORN_CMD_ARGS", None)
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
-                gateway_command(f"127.0.0.1:{self.port}", "--no-control-socket", *self.options),
+                gateway_command(f"127.0.0.1:{self.port}", "--no-control-socket", "--graceful-timeout", "2",
+                                *self.options),
                 cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
         wait_until(self._up, "the gateway", self.process)
 
@@ -132,13 +135,14 @@ class GatewayServer:
             stop(self.process)
 
 
-@pytest.fixture
-def gateway_server(tmp_path, db_url):
-    """Start the gateway under gunicorn: gateway_server(env={...}, options=("--timeout", "10"))."""
+@pytest.fixture(scope="module")
+def gateway_server(tmp_path_factory):
+    """Start the gateway under gunicorn: gateway_server(env={...}); stopped when the module is done."""
     started: list[GatewayServer] = []
+    logs = tmp_path_factory.mktemp("gateway")
 
     def start(env: dict[str, str], options: tuple[str, ...] = ()) -> GatewayServer:
-        server = GatewayServer(env=env, log=tmp_path / f"gunicorn-{len(started)}.log", options=options)
+        server = GatewayServer(env=env, log=logs / f"gunicorn-{len(started)}.log", options=options)
         started.append(server)
         server.start()
         return server
@@ -146,3 +150,43 @@ def gateway_server(tmp_path, db_url):
     yield start
     for server in started:
         server.stop()
+
+
+@dataclass
+class OwnPostgres:
+    """An embedded PostgreSQL 18 of the test session's own, which a test may lock, slow down or stop."""
+
+    server: object  # shared.localdev.embedded_pg.EmbeddedPostgres
+
+    def url(self, database: str) -> str:
+        return self.server.ensure_database(database)
+
+    def libpq_url(self, database: str) -> str:
+        return self.url(database).replace("postgresql+psycopg://", "postgresql://", 1)
+
+    def _processes(self):
+        import psutil
+
+        postmaster = psutil.Process(self.server.postmaster_pid())
+        return [postmaster, *postmaster.children(recursive=True)]
+
+    def hang(self) -> None:
+        """SIGSTOP the postmaster and every backend: connections stay open, nothing answers."""
+        for process in self._processes():
+            process.suspend()
+
+    def resume(self) -> None:
+        for process in self._processes():
+            process.resume()
+
+
+@pytest.fixture(scope="session")
+def own_postgres():
+    from shared.localdev.embedded_pg import EmbeddedPostgres
+
+    # Not under pytest's private (0700) temporary directory: as root, the server runs as its own user.
+    workdir = Path(tempfile.mkdtemp(prefix="agenda-own-postgres-"))
+    server = EmbeddedPostgres(workdir / "data")
+    yield OwnPostgres(server)
+    server.release()
+    shutil.rmtree(workdir, ignore_errors=True)

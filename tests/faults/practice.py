@@ -17,13 +17,13 @@ class Practice:
     service_id: int
 
 
-def make_practice(uow, email: str = "faults@example.com") -> Practice:
+def make_practice(session, email: str = "faults@example.com") -> Practice:
     """A professional open every day 09:00-13:00 with one 60-minute service, committed."""
-    professional = make_professional(uow.session, email=email)
+    professional = make_professional(session, email=email)
     for day in range(7):
-        make_block(uow.session, professional, day_of_week=day, start="09:00", end="13:00")
-    service = make_service(uow.session, professional)
-    uow.commit()
+        make_block(session, professional, day_of_week=day, start="09:00", end="13:00")
+    service = make_service(session, professional)
+    session.commit()
     return Practice(email, professional.public_slug, service.id)
 
 

@@ -42,7 +42,7 @@ def in_process(redis_server, monkeypatch, db_url):
 
 def test_with_redis_stopped_public_endpoints_answer_and_limits_count_in_memory(
         in_process, redis_server, uow, caplog, monkeypatch):
-    practice = make_practice(uow)
+    practice = make_practice(uow.session)
     day = future_weekday()
     assert public_round(in_process, practice, day) == ANSWERED
     assert redis_server.keys("LIMITS*")  # counted in Redis while it runs
@@ -68,7 +68,7 @@ def test_with_redis_stopped_public_endpoints_answer_and_limits_count_in_memory(
 
 def test_a_hung_redis_costs_each_public_request_a_fraction_of_the_request_time(
         redis_server, gateway_server, uow):
-    practice = make_practice(uow)
+    practice = make_practice(uow.session)
     day = future_weekday()
     server = gateway_server(env={"REDIS_URL": redis_server.url, "RATE_LIMIT_STORAGE_URL": redis_server.url,
                                  "HUEY_BACKEND": "redis"})
