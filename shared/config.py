@@ -9,6 +9,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
+# SMTP_SECURITY and the port it implies unless SMTP_PORT says otherwise.
+SMTP_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
 
 class ConfigError(RuntimeError):
@@ -37,6 +39,13 @@ class Settings:
     email_backend: str
     email_dir: str
     email_sender: str
+    email_timeout_seconds: int
+    smtp_host: str | None
+    smtp_port: int
+    smtp_security: str
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_ca_file: str | None
     ses_region: str
     ses_endpoint_url: str | None
     aws_access_key_id: str | None
@@ -122,8 +131,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                            ("http", "https")).rstrip("/")
 
     email_backend = get("EMAIL_BACKEND") or "ses"
-    if email_backend not in ("ses", "file"):
-        raise ConfigError(f"EMAIL_BACKEND must be ses or file, got {email_backend!r}")
+    if email_backend not in ("ses", "smtp", "file"):
+        raise ConfigError(f"EMAIL_BACKEND must be ses, smtp or file, got {email_backend!r}")
+    smtp_security = get("SMTP_SECURITY") or "starttls"
+    if smtp_security not in SMTP_PORTS:
+        raise ConfigError(f"SMTP_SECURITY must be starttls, tls or none, got {smtp_security!r}")
+    smtp_host, smtp_username = get("SMTP_HOST"), get("SMTP_USERNAME")
+    if email_backend == "smtp" and not smtp_host:
+        raise ConfigError("SMTP_HOST is required with EMAIL_BACKEND=smtp")
+    if smtp_username and smtp_security == "none":
+        raise ConfigError("SMTP_USERNAME needs SMTP_SECURITY starttls or tls: "
+                          "a password is never sent in clear")
 
     huey_backend = get("HUEY_BACKEND") or ("redis" if redis_url else "sqlite")
     if huey_backend not in ("redis", "sqlite", "memory"):
@@ -167,6 +185,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         email_backend=email_backend,
         email_dir=get("EMAIL_DIR") or ".data/outbox",
         email_sender=get("EMAIL_SENDER") or "Agenda <no-reply@agenda.example>",
+        email_timeout_seconds=_int("EMAIL_TIMEOUT_SECONDS", get("EMAIL_TIMEOUT_SECONDS"), 10, 1, 60),
+        smtp_host=smtp_host,
+        smtp_port=_int("SMTP_PORT", get("SMTP_PORT"), SMTP_PORTS[smtp_security], 1, 65535),
+        smtp_security=smtp_security,
+        smtp_username=smtp_username,
+        smtp_password=get("SMTP_PASSWORD"),
+        smtp_ca_file=get("SMTP_CA_FILE"),
         ses_region=get("SES_REGION") or "eu-west-1",
         ses_endpoint_url=ses_endpoint,
         aws_access_key_id=get("AWS_ACCESS_KEY_ID"),

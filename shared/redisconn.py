@@ -22,4 +22,4 @@ def client_options(settings) -> dict[str, Any]:
 
 def blocking_read_seconds(settings) -> float:
     """How long the consumer's blocking read (BRPOP) waits for a task: well inside the socket timeout."""
-    return settings.redis_timeout_ms / 2000
+    return settings.redis_timeout_ms * 0.4 / 1000

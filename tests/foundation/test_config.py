@@ -63,6 +63,8 @@ def test_the_environment_wins_over_a_secret_file(tmp_path):
     ("DATABASE_STATEMENT_TIMEOUT_MS", "0"),
     ("DATABASE_LOCK_TIMEOUT_MS", "9000"),  # longer than the statement timeout (5000)
     ("REDIS_TIMEOUT_MS", "fast"),
+    ("SMTP_SECURITY", "ssl"),
+    ("EMAIL_TIMEOUT_SECONDS", "0"),
 ])
 def test_a_missing_or_malformed_setting_stops_start_up_naming_it(name, value):
     env = dict(BASE)
