@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from shared.secretbox import EncryptionKeyError, Keyring
+
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
 # SMTP_SECURITY and the port it implies unless SMTP_PORT says otherwise.
 SMTP_PORTS = {"starttls": 587, "tls": 465, "none": 25}
@@ -55,6 +57,7 @@ class Settings:
     huey_backend: str
     huey_sqlite_path: str
     trusted_proxy_count: int
+    keyring: Keyring
 
 
 def _read(name: str, environ: dict[str, str], secrets_dir: Path) -> str | None:
@@ -164,6 +167,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     for origin in origins:
         _url("CORS_ORIGINS", origin, ("http", "https"))
 
+    try:
+        keyring = Keyring.from_settings(key=get("ENCRYPTION_KEY"), key_id=get("ENCRYPTION_KEY_ID") or "k1",
+                                        previous=get("ENCRYPTION_PREVIOUS_KEYS"))
+    except EncryptionKeyError as error:
+        raise ConfigError(str(error)) from None
+
     return Settings(
         environment=environment,
         database_url=_database_url(get("DATABASE_URL")),
@@ -201,6 +210,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         huey_backend=huey_backend,
         huey_sqlite_path=get("HUEY_SQLITE_PATH") or ".data/huey.sqlite3",
         trusted_proxy_count=_int("TRUSTED_PROXY_COUNT", get("TRUSTED_PROXY_COUNT"), 0, 0, 5),
+        keyring=keyring,
     )
 
 

@@ -7,8 +7,9 @@ import pytest
 from shared.config import ConfigError, load_settings
 
 KEY = "k" * 40
+ENCRYPTION_KEY = "ZW5jcnlwdGlvbi1rZXktZm9yLXRoZS1jb25maWctdHM"  # 32 bytes, base64
 BASE = {"DATABASE_URL": "postgresql://agenda@db:5432/agenda", "JWT_SECRET": KEY, "LINK_SECRET": KEY,
-        "SECRETS_DIR": "/nonexistent"}
+        "ENCRYPTION_KEY": ENCRYPTION_KEY, "SECRETS_DIR": "/nonexistent"}
 
 
 def test_defaults_are_sensible_for_production():
@@ -27,7 +28,7 @@ def test_defaults_are_sensible_for_production():
 def test_secrets_are_read_from_openfaas_secret_files(tmp_path):
     (tmp_path / "agenda-database-url").write_text("postgresql://from-secret@db/agenda\n")
     (tmp_path / "agenda-jwt-secret").write_text("s" * 48)
-    env = {"LINK_SECRET": KEY, "SECRETS_DIR": str(tmp_path)}
+    env = {"LINK_SECRET": KEY, "ENCRYPTION_KEY": ENCRYPTION_KEY, "SECRETS_DIR": str(tmp_path)}
 
     settings = load_settings(env)
 
@@ -65,6 +66,11 @@ def test_the_environment_wins_over_a_secret_file(tmp_path):
     ("REDIS_TIMEOUT_MS", "fast"),
     ("SMTP_SECURITY", "ssl"),
     ("EMAIL_TIMEOUT_SECONDS", "0"),
+    ("ENCRYPTION_KEY", None),
+    ("ENCRYPTION_KEY", "too-short"),
+    ("ENCRYPTION_KEY_ID", "has:colon"),
+    ("ENCRYPTION_PREVIOUS_KEYS", "no-id-here"),
+    ("ENCRYPTION_PREVIOUS_KEYS", "k0:short"),
 ])
 def test_a_missing_or_malformed_setting_stops_start_up_naming_it(name, value):
     env = dict(BASE)
