@@ -34,6 +34,7 @@ def in_process(redis_server, monkeypatch, db_url):
     from shared.localdev.gateway import create_gateway
 
     monkeypatch.setenv("RATE_LIMIT_STORAGE_URL", redis_server.url)
+    monkeypatch.setenv("REDIS_TIMEOUT_MS", "500")
     reset_settings()
     transport = httpx.WSGITransport(app=create_gateway(), remote_addr="198.51.100.7")
     with httpx.Client(transport=transport, base_url="http://gateway") as client:
@@ -71,7 +72,7 @@ def test_a_hung_redis_costs_each_public_request_a_fraction_of_the_request_time(
     practice = make_practice(uow.session)
     day = future_weekday()
     server = gateway_server(env={"REDIS_URL": redis_server.url, "RATE_LIMIT_STORAGE_URL": redis_server.url,
-                                 "HUEY_BACKEND": "redis"})
+                                 "HUEY_BACKEND": "redis", "REDIS_TIMEOUT_MS": "500"})
     with server.client(timeout=REQUEST_BUDGET_SECONDS) as client:
         assert public_round(client, practice, day) == ANSWERED
 
