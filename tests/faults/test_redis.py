@@ -82,6 +82,8 @@ def test_a_hung_redis_costs_each_public_request_a_fraction_of_the_request_time(
         assert public_round(client, practice, day) == ANSWERED
         assert public_round(client, practice, day) == ANSWERED
         assert fallback_count(client) > 0
+        health = client.get("/health")  # says so, within the budget too
+        assert (health.status_code, health.json()["redis"]) == (503, "unavailable")
 
         redis_server.stop()
         redis_server.start()
