@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from shared import metrics
 from shared.config import get_settings
-from shared.errors import RateLimited
+from shared.errors import RateLimited, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,7 +51,24 @@ def _limiter(storage_url: str):
 
 
 def limiter():
-    return _limiter(get_settings().rate_limit_storage_url)
+    """The limiter on the configured storage, falling back to process memory while that is unreachable."""
+    return _FallbackLimiter(get_settings().rate_limit_storage_url)
+
+
+class _FallbackLimiter:
+    """A limiter whose every call runs on the configured storage, or on memory while that does not answer."""
+
+    def __init__(self, storage_url: str):
+        self.storage_url = storage_url
+
+    def __getattr__(self, name: str):
+        shared, memory = getattr(_limiter(self.storage_url), name), getattr(_limiter(MEMORY_URL), name)
+
+        def call(*args, **kwargs):
+            return with_fallback(self.storage_url, lambda: shared(*args, **kwargs),
+                                 lambda: memory(*args, **kwargs))
+
+        return call
 
 
 class _Fallback:
@@ -117,18 +134,15 @@ def hit(rule: str, *identifiers: str, detail: str = "Too many requests. Try agai
     """Count one request against `rule` ("10/minute") for the identifiers; raise RateLimited when over."""
     item = _parse(rule)
     keys = [str(i) for i in identifiers]
-
-    def count(limits_) -> float | None:
-        if limits_.hit(item, *keys):
-            return None
+    limits_ = limiter()
+    try:
+        allowed = limits_.hit(item, *keys)
+        if allowed:
+            return
         reset_at, _remaining = limits_.get_window_stats(item, *keys)
-        return reset_at
-
-    storage_url = get_settings().rate_limit_storage_url
-    reset_at = with_fallback(storage_url, lambda: count(_limiter(storage_url)),
-                             lambda: count(_limiter(MEMORY_URL)))
-    if reset_at is not None:
-        raise RateLimited(detail, retry_after=max(1, math.ceil(reset_at - time.time())))
+    except Exception as exc:  # the storage is down: refuse rather than let unlimited traffic through
+        raise ServiceUnavailable("Rate limiting is unavailable; try again shortly.") from exc
+    raise RateLimited(detail, retry_after=max(1, math.ceil(reset_at - time.time())))
 
 
 @functools.cache
