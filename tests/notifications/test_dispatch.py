@@ -98,10 +98,10 @@ def test_the_sweeper_requeues_rows_the_queue_lost_but_leaves_fresh_ones(uow, pro
 def test_the_sweeper_requeues_a_row_whose_worker_died_mid_send(uow, professional):
     ids = _write_two(uow, professional)
     uow.session.execute(update(Notification).where(Notification.id == ids[0]).values(
-        status="sending", claimed_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=11), attempts=1,
+        status="sending", claimed_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3), attempts=1,
         scheduled_for=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=12)))
     uow.session.execute(update(Notification).where(Notification.id == ids[1]).values(
-        status="sending", claimed_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1), attempts=1,
+        status="sending", claimed_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=10), attempts=1,
         scheduled_for=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)))
     uow.commit()
     huey.flush()

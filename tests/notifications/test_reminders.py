@@ -230,7 +230,7 @@ def test_the_unsent_sweep_reads_only_unsent_rows_by_index(db_url, db_engine):
             conn.execute(text(statement), {"now": T0})
         conn.execute(text("ANALYZE notifications"))
     with db_engine.connect() as conn:
-        compiled = delivery.unsent_ids_query(T0).compile(
+        compiled = delivery.unsent_ids_query(T0, dt.timedelta(seconds=50)).compile(
             dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
         # Sent with its parameters for the server to bind, as the sweeper's query is.
         plan = json.dumps(conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar())
