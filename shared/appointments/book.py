@@ -115,9 +115,10 @@ def _record_request(uow, actor: Actor, professional: Professional, service: Serv
                     booking_in: dict[str, Any], *, start: dt.datetime, end: dt.datetime) -> ClientRequestView:
     """The client's booking as a request for the professional to accept or reject (the rules are checked)."""
     request = AppointmentRequest(
-        professional_id=professional.id, service_id=service.id, start_datetime=start, end_datetime=end,
-        name=booking_in["name"], email=booking_in["email"], phone=booking_in.get("phone"),
-        client_comment=booking_in.get("comment"), status=RequestStatus.pending)
+        professional_id=professional.id, service_id=service.id, requested_datetime=start,
+        end_datetime=end, client_name=booking_in["name"], client_email=booking_in["email"],
+        client_phone=booking_in.get("phone"), client_comment=booking_in.get("comment"),
+        status=RequestStatus.pending)
     uow.session.add(request)
     effects = Effects(uow, actor, professional)
     effects.flush(actor.policy.conflict(professional))

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from shared import audit, linktokens, metrics
 from shared.appointments.actors import Actor
 from shared.errors import Conflict
-from shared.models import Appointment, AppointmentRequest, AuditLog, LinkPurpose, Professional, PublicLink
+from shared.models import Appointment, AppointmentRequest, AuditLog, LinkType, Professional, PublicLink
 from shared.notifications import outbox
 
 OVERLAP_SQLSTATE = "23P01"  # exclusion_violation: ex_appointments_no_overlap
@@ -46,19 +46,10 @@ def _ip(value: str | None) -> str | None:
 
 def audit_values(actor: Actor, *, action: str, professional_id: int | None, entity_type: str,
                  entity_id: int, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The audit row of an actor's change, as column values: the one shape every audit row of a change
-    takes (Effects batches them; record() writes one at once)."""
+    """The audit row of an actor's change to an appointment or a request, as column values."""
     return audit.row_values(action=action, actor_user_id=actor.user_id, professional_id=professional_id,
                             entity_type=entity_type, entity_id=entity_id, ip_address=_ip(actor.ip_address),
                             request_id=actor.request_id, metadata=metadata)
-
-
-def record(session, actor: Actor, *, action: str, professional_id: int | None, entity_type: str,
-           entity_id: int, metadata: dict[str, Any] | None = None) -> None:
-    """One audit row for a change that is not an appointment's (a client erased, an account closed), in the
-    caller's transaction."""
-    audit.record(session, **audit_values(actor, action=action, professional_id=professional_id,
-                                         entity_type=entity_type, entity_id=entity_id, metadata=metadata))
 
 
 class Effects:
@@ -90,7 +81,7 @@ class Effects:
         if not self.professional.settings.email_notification_enabled:
             return
         self._notifications.append(outbox.values(
-            kind=kind, recipient=to_client or self.professional.user.email,
+            type=kind, recipient=to_client or self.professional.user.email,
             professional_id=self.professional.id,
             appointment_id=appointment.id if appointment is not None else None,
             appointment_request_id=request.id if request is not None else None, payload=payload))
@@ -98,10 +89,10 @@ class Effects:
     def issue_link(self, *, expires_at: dt.datetime, appointment: Appointment | None = None,
                    request: AppointmentRequest | None = None) -> str:
         """A client link for an appointment or a request; returns the token (only its hash is stored)."""
-        purpose = LinkPurpose.appointment if appointment is not None else LinkPurpose.appointment_request
-        token, nonce, token_hash = linktokens.new_token(purpose.value)
+        link_type = LinkType.appointment if appointment is not None else LinkType.appointment_request
+        token, nonce, token_hash = linktokens.new_token(link_type.value)
         self._links.append({
-            "professional_id": (appointment or request).professional_id, "purpose": purpose,
+            "professional_id": (appointment or request).professional_id, "type": link_type,
             "token_hash": token_hash, "token_nonce": nonce, "expires_at": expires_at,
             "appointment_id": appointment.id if appointment is not None else None,
             "appointment_request_id": request.id if request is not None else None})

@@ -43,13 +43,15 @@ def cancelled(effects: Effects, appointment: Appointment, client: Client, *, rea
 
 def request_received(effects: Effects, request: AppointmentRequest) -> None:
     """A client asked for a time: both sides hear of it."""
-    effects.notify("request_received", to_client=request.email, request=request)
+    effects.notify("request_received", to_client=request.client_email, request=request)
     effects.notify("request_received_professional", request=request)
 
 
 def request_accepted(effects: Effects, request: AppointmentRequest, appointment: Appointment) -> None:
-    effects.notify("request_accepted", to_client=request.email, request=request, appointment=appointment)
+    effects.notify("request_accepted", to_client=request.client_email, request=request,
+                   appointment=appointment)
 
 
 def request_rejected(effects: Effects, request: AppointmentRequest, reason: str | None) -> None:
-    effects.notify("request_rejected", to_client=request.email, request=request, payload={"reason": reason})
+    effects.notify("request_rejected", to_client=request.client_email, request=request,
+                   payload={"reason": reason})

@@ -22,7 +22,6 @@ from shared.appointments.views import (
 )
 from shared.clock import utcnow
 from shared.models import Appointment, AppointmentRequest, AppointmentStatus, RequestStatus
-from shared.notifications import calendar
 
 
 def get(uow, actor: Actor, *, appointment_id: int) -> AppointmentView:
@@ -73,7 +72,8 @@ def get_all_requests(uow, actor: Actor, *, limit: int, offset: int,
         query = query.where(AppointmentRequest.status.in_([RequestStatus(s) for s in status]))
     total = uow.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = uow.session.execute(
-        query.order_by(AppointmentRequest.start_datetime, AppointmentRequest.id).limit(limit).offset(offset))
+        query.order_by(AppointmentRequest.requested_datetime, AppointmentRequest.id).limit(limit)
+        .offset(offset))
     return [request_view(request, service, professional.timezone) for request, service in rows], total
 
 
@@ -95,6 +95,9 @@ def get_by_token(uow, *, token: str,
 def calendar_by_token(uow, *, token: str, manage_url: str, now: dt.datetime | None = None) -> bytes:
     """The appointment as an iCalendar file for the link's holder ("add to calendar"): the same UID and
     sequence as the e-mailed invitations, so a calendar keeps one event."""
+    # icalendar costs the public function 9 MiB and most of its requests never need it.
+    from shared.notifications import calendar
+
     now = utcnow(now)
     session = uow.session
     linked = lookups.link(session, token, now)

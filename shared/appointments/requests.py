@@ -36,16 +36,16 @@ def accept(uow, actor: Actor, request_id: int, *, now: dt.datetime | None = None
     now = utcnow(now)
     session = uow.session
     professional, request, service = _pending(session, actor, request_id)
-    if request.start_datetime <= now:
+    if request.requested_datetime <= now:
         raise Conflict("The requested time has passed; the request can no longer be accepted.",
                        slug="request-decided", current_status=request.status.value)
-    rules.check_time(session, actor.policy, professional, service, start=request.start_datetime,
+    rules.check_time(session, actor.policy, professional, service, start=request.requested_datetime,
                      end=request.end_datetime, now=now)
-    client = lookups.find_or_create_client(session, professional_id=professional.id, name=request.name,
-                                           email=request.email, phone=request.phone)
+    client = lookups.find_or_create_client(session, professional_id=professional.id, name=request.client_name,
+                                           email=request.client_email, phone=request.client_phone)
     effects = Effects(uow, actor, professional)
     appointment, _token = create_appointment(
-        effects, service, client, start=request.start_datetime, end=request.end_datetime,
+        effects, service, client, start=request.requested_datetime, end=request.end_datetime,
         status=AppointmentStatus.confirmed, client_comment=request.client_comment, public=True,
         audit_extra={"appointment_request_id": request.id})
     request.status, request.appointment_id, request.decided_at = RequestStatus.accepted, appointment.id, now
@@ -73,7 +73,8 @@ def expire(uow, *, now: dt.datetime | None = None) -> int:
     now = utcnow(now)
     expired = uow.session.execute(
         update(AppointmentRequest)
-        .where(AppointmentRequest.status == RequestStatus.pending, AppointmentRequest.start_datetime <= now)
+        .where(AppointmentRequest.status == RequestStatus.pending,
+               AppointmentRequest.requested_datetime <= now)
         .values(status=RequestStatus.expired, decided_at=now)
         .returning(AppointmentRequest)
         .execution_options(synchronize_session=False)

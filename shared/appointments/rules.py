@@ -106,8 +106,9 @@ def _open_public_bookings():
     )
     requests = (
         select(func.count()).select_from(AppointmentRequest)
-        .where(AppointmentRequest.professional_id == professional_id, AppointmentRequest.email == email,
-               AppointmentRequest.status == RequestStatus.pending, AppointmentRequest.start_datetime > now)
+        .where(AppointmentRequest.professional_id == professional_id,
+               AppointmentRequest.client_email == email, AppointmentRequest.status == RequestStatus.pending,
+               AppointmentRequest.requested_datetime > now)
         .scalar_subquery()
     )
     return (appointments + requests).label("open_public_bookings")

@@ -7,7 +7,7 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared import fields as agenda_fields
-from shared.fields import EARLIEST_YEAR, LATEST_YEAR, MAX_ID, PeriodQuery, Text
+from shared.fields import EARLIEST_YEAR, LATEST_YEAR, MAX_ID, PeriodQuery, QueryInteger, Text
 from shared.models import AppointmentStatus, DefaultAppointmentStatus, RequestStatus
 
 NAME_LENGTH = 200
@@ -102,8 +102,8 @@ class AppointmentQuery(PeriodQuery):
     """Filters of the appointment list: the period [from, to) (a date `to` includes that day)."""
 
     status = _statuses(AppointmentStatus)
-    client_id = _id()
-    service_id = _id()
+    client_id = QueryInteger(validate=validate.Range(min=1, max=MAX_ID))
+    service_id = QueryInteger(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class ClientSummary(Schema):
@@ -155,12 +155,12 @@ class AppointmentRequestRead(Schema):
     id = fields.Integer()
     service_id = fields.Integer()
     service = fields.Nested(ServiceSummary)
-    start_datetime = agenda_fields.AwareDateTime()
+    requested_datetime = agenda_fields.AwareDateTime()
     end_datetime = agenda_fields.AwareDateTime()
     timezone = fields.String()
-    name = fields.String()
-    email = fields.String()
-    phone = fields.String(allow_none=True)
+    client_name = fields.String()
+    client_email = fields.String()
+    client_phone = fields.String(allow_none=True)
     client_comment = fields.String(allow_none=True)
     status = fields.String()
     appointment_id = fields.Integer(allow_none=True)
@@ -195,14 +195,14 @@ class _PublicRead(Schema):
     professional_slug = fields.String()
     timezone = fields.String()
     service = fields.Nested(ServiceSummary)
-    start_datetime = agenda_fields.AwareDateTime()
-    end_datetime = agenda_fields.AwareDateTime()
 
 
 class PublicAppointmentRead(_PublicRead):
     """What the holder of an appointment link may see."""
 
     kind = fields.Constant("appointment")
+    start_datetime = agenda_fields.AwareDateTime()
+    end_datetime = agenda_fields.AwareDateTime()
     cancellation_policy_hours = fields.Integer()
     changes_allowed_until = agenda_fields.AwareDateTime()
     can_cancel = fields.Boolean()
@@ -219,6 +219,8 @@ class PublicRequestRead(_PublicRead):
     """What the holder of a request link may see."""
 
     kind = fields.Constant("appointment_request")
+    requested_datetime = agenda_fields.AwareDateTime()
+    end_datetime = agenda_fields.AwareDateTime()
 
 
 class PublicRequestCreated(PublicRequestRead):

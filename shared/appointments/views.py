@@ -83,12 +83,12 @@ class RequestView:
     id: int
     service_id: int
     service: ServiceSummary
-    start_datetime: dt.datetime
+    requested_datetime: dt.datetime
     end_datetime: dt.datetime
     timezone: str
-    name: str
-    email: str
-    phone: str | None
+    client_name: str
+    client_email: str
+    client_phone: str | None
     client_comment: str | None
     status: str
     appointment_id: int | None
@@ -101,9 +101,10 @@ def request_view(request: AppointmentRequest, service: Service, timezone: str) -
     r = request
     return RequestView(
         id=r.id, service_id=r.service_id, service=service_summary(service),
-        start_datetime=local(r.start_datetime, timezone),
-        end_datetime=local(r.end_datetime, timezone), timezone=timezone, name=r.name, email=r.email,
-        phone=r.phone, client_comment=r.client_comment, status=r.status.value,
+        requested_datetime=local(r.requested_datetime, timezone),
+        end_datetime=local(r.end_datetime, timezone), timezone=timezone, client_name=r.client_name,
+        client_email=r.client_email, client_phone=r.client_phone, client_comment=r.client_comment,
+        status=r.status.value,
         appointment_id=r.appointment_id,
         decided_at=local(r.decided_at, timezone), created_at=local(r.created_at, timezone),
         updated_at=local(r.updated_at, timezone),
@@ -120,14 +121,14 @@ class _ClientSide:
     professional_slug: str
     timezone: str
     service: ServiceSummary
-    start_datetime: dt.datetime
-    end_datetime: dt.datetime
 
 
 @dataclass(frozen=True)
 class ClientAppointmentView(_ClientSide):
     """What a client's link shows (PublicAppointmentRead / PublicBookingRead)."""
 
+    start_datetime: dt.datetime
+    end_datetime: dt.datetime
     cancellation_policy_hours: int
     changes_allowed_until: dt.datetime
     can_cancel: bool
@@ -160,6 +161,8 @@ def client_appointment_view(appointment: Appointment, professional: Professional
 class ClientRequestView(_ClientSide):
     """What a client's request link shows (PublicRequestRead / PublicRequestCreated)."""
 
+    requested_datetime: dt.datetime
+    end_datetime: dt.datetime
     request_token: str | None = None
 
 
@@ -169,7 +172,8 @@ def client_request_view(request: AppointmentRequest, professional: Professional,
     return ClientRequestView(
         id=request.id, status=request.status.value, business_name=professional.business_name,
         professional_slug=professional.public_slug, timezone=zone, service=service_summary(service),
-        start_datetime=local(request.start_datetime, zone), end_datetime=local(request.end_datetime, zone),
+        requested_datetime=local(request.requested_datetime, zone),
+        end_datetime=local(request.end_datetime, zone),
         request_token=token,
     )
 

@@ -17,14 +17,13 @@ from sqlalchemy.dialects.postgresql import insert
 from shared.models import Notification
 
 log = logging.getLogger(__name__)
-FIELDS = ("kind", "recipient", "professional_id", "user_id", "appointment_id", "appointment_request_id")
 
 
-def values(*, kind: str, recipient: str, professional_id: int | None = None, user_id: int | None = None,
+def values(*, type: str, recipient: str, professional_id: int | None = None, user_id: int | None = None,
            appointment_id: int | None = None, appointment_request_id: int | None = None,
            payload: dict[str, Any] | None = None) -> dict[str, Any]:
     """One pending notification as column values."""
-    return {"kind": kind, "recipient": recipient, "professional_id": professional_id, "user_id": user_id,
+    return {"type": type, "recipient": recipient, "professional_id": professional_id, "user_id": user_id,
             "appointment_id": appointment_id, "appointment_request_id": appointment_request_id,
             "payload": payload or {}}
 
