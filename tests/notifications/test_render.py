@@ -38,11 +38,14 @@ def test_appointment_email_names_service_local_time_and_zone(kind, locale, appoi
 @pytest.mark.parametrize("kind", KINDS)
 def test_html_escapes_names_while_text_keeps_them(kind, locale, appointment_context):
     context = appointment_context | {"reset_url": "https://agenda.example/reset-password?token=t",
-                                     "user_name": "<b>Ana</b>", "professional_name": "<i>Ana</i>"}
+                                     "user_name": "<b>Ana</b>", "professional_name": "<i>Ana</i>",
+                                     "calendar_host": "calendar.example", "stale_hours": 24,
+                                     "last_error": "The calendar server answered 500."}
     email = render_email(kind, locale, context)
 
     assert "<script>" not in email.html and "<b>Ana" not in email.html and "<i>Ana" not in email.html
-    escaped = "&lt;b&gt;Ana&lt;/b&gt;" if kind == "password_reset" else "&lt;script&gt;alert(&#39;x&#39;)"
+    account_kinds = ("password_reset", "calendar_source_flagged")  # greet the user, show no appointment
+    escaped = "&lt;b&gt;Ana&lt;/b&gt;" if kind in account_kinds else "&lt;script&gt;alert(&#39;x&#39;)"
     assert escaped in email.html
 
 

@@ -11,6 +11,7 @@ from shared import models as m
 from shared.accounts import service as accounts
 from shared.appointments import appointment_requests, public
 from shared.appointments import service as appointments
+from shared.calendars.sources import sync_source
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.notifications.reminders import sweep_reminders
@@ -88,6 +89,15 @@ def test_every_link_in_every_email_reaches_a_working_page(gateway, practice):
     with unit_of_work() as uow:
         accounts.forgot_password(uow, email="pro@example.com")
     walker.walk()  # password_reset
+    with unit_of_work() as uow:  # a calendar source that cannot be read (loopback is refused)
+        source = m.CalendarSource(professional_id=professional.id, kind=m.CalendarSourceKind.ics,
+                                  url="http://127.0.0.1:9/calendar.ics")
+        uow.session.add(source)
+        uow.session.flush()
+        source_id = source.id
+        uow.commit()
+    sync_source(source_id, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=2))
+    walker.walk()  # calendar_source_flagged (no link: it says what to fix in the settings)
 
     assert walker.kinds == set(KINDS)
     assert walker.opened >= len(KINDS)
