@@ -9,11 +9,6 @@ from shared.appointments.views import ClientRequestView
 from shared.db import unit_of_work
 from shared.http import accepted, client_address, created, current_request_id, dump, parse_body
 
-# Booking writes rows and sends e-mails: tight per client address, looser per professional's page.
-BOOKING_RATE_PER_IP = "10/minute"
-BOOKING_RATE_PER_SLUG = "60/minute"
-TOKEN_RATE_PER_IP = "30/minute"
-
 bp = Blueprint("public_booking", __name__)
 
 
@@ -21,20 +16,28 @@ def _actor() -> Actor:
     return Actor(ip_address=client_address(), request_id=current_request_id())
 
 
+def _client_key() -> str:
+    return ratelimit.address_key(client_address())
+
+
 def _limit_token_use() -> None:
-    ratelimit.hit(TOKEN_RATE_PER_IP, "public-token-ip", client_address())
+    ratelimit.hit("token_links", _client_key())
 
 
 @bp.post("/public/professionals/<slug>/appointments")
 def book_appointment(slug: str):
     """Book an offered slot: 201 appointment with its token, or 202 request when confirmed by hand."""
-    ratelimit.hit(BOOKING_RATE_PER_IP, "public-booking-ip", client_address(),
+    ratelimit.hit("public_booking", _client_key(),
                   detail="Too many booking attempts from your address; try again in a minute.")
-    ratelimit.hit(BOOKING_RATE_PER_SLUG, "public-booking-slug", slug[:80],
-                  detail="This booking page is busy right now; try again in a minute.")
+    # The page's budget is spent only by bookings that were taken, so refused attempts from a few
+    # addresses cannot close the page to everyone.
+    page = slug[:80]
+    ratelimit.check("public_booking_page", page,
+                    detail="This booking page is busy right now; try again in a minute.")
     booking_in = parse_body(schemas.PublicBookingCreate)
     with unit_of_work() as uow:
         result = public.book(uow, slug=slug, booking_in=booking_in, actor=_actor())
+    ratelimit.count("public_booking_page", page)
     if isinstance(result, ClientRequestView):
         return accepted(dump(schemas.PublicRequestCreated, result))
     location = f"/public/appointments/{result.cancellation_token}"

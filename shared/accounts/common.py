@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from shared import audit
+from shared import audit, ratelimit
 from shared.models import User, UserRole
 
 UNIQUE_VIOLATION = "23505"
@@ -32,7 +32,8 @@ class Origin:
 
     @property
     def limit_key(self) -> str:
-        return self.ip or "unknown"
+        """What per-address limits count: the address, or its /64 for IPv6."""
+        return ratelimit.address_key(self.ip)
 
 
 NO_ORIGIN = Origin()

@@ -29,18 +29,18 @@ from shared.accounts.profile import (  # noqa: F401  (the profile services are p
     update_settings,
 )
 from shared.accounts.tokens import issue_access_token
-from shared.errors import BadRequest, Conflict, Gone, NotFound, RateLimited, Unauthenticated
+from shared.errors import (
+    BadRequest,
+    Conflict,
+    Gone,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+    Unauthenticated,
+)
 from shared.models import PasswordResetToken, Professional, ProfessionalSettings, User, UserRole
 from shared.notifications import outbox
 
-# Per client address, shared by every replica through the rate-limit storage.
-LOGIN_RULE = "20/minute"
-REGISTER_RULE = "10/hour"
-REFRESH_RULE = "60/minute"
-FORGOT_PASSWORD_RULE = "5/15minutes"
-RESET_PASSWORD_RULE = "10/15minutes"
-# Per account, silently: past it, forgot-password still answers 202 but sends nothing more.
-RESET_EMAILS_PER_ACCOUNT_RULE = "3/hour"
 RESET_TOKEN_LIFETIME = dt.timedelta(hours=1)
 SLUG_ATTEMPTS = 50
 
@@ -80,9 +80,9 @@ def _add_professional(session, user: User, business_name: str, requested_slug: s
 
 def register(uow, *, registration_in: dict[str, Any], origin: Origin = NO_ORIGIN) -> dict[str, Any]:
     """Create user, professional profile and default settings in one transaction; log the user in."""
-    ratelimit.hit(REGISTER_RULE, "register-ip", origin.limit_key)
+    ratelimit.hit("register", origin.limit_key)
     data = registration_in
-    validate_password(data["password"])
+    validate_password(data["password"], email=data["email"], name=data["name"])
     session = uow.session
     email = normalize_email(data["email"])
     user = User(email=email, password_hash=hash_password(data["password"]), name=data["name"],
@@ -103,15 +103,15 @@ def register(uow, *, registration_in: dict[str, Any], origin: Origin = NO_ORIGIN
 
 def authenticate(uow, *, email: str, password: str, origin: Origin = NO_ORIGIN) -> dict[str, Any]:
     """Log in: tokens for the right password of an active account, else one 401 for every failure."""
-    ratelimit.hit(LOGIN_RULE, "login-ip", origin.limit_key)
+    ratelimit.hit("login", origin.limit_key)
     email = normalize_email(email)
-    lockout.check(email, origin.ip)
+    lockout.check(email, origin.limit_key)
     session = uow.session
     user = _user_by_email(session, email)
     # An unknown email costs the same Argon2 verification as a known one: timing tells nothing.
     matches = verify_password(user.password_hash, password) if user else verify_dummy(password)
     if user is None or not matches or not is_active(user):
-        lockout.record_failure(email, origin.ip)
+        lockout.record_failure(email, origin.limit_key)
         record(session, "auth.login_failed", origin, entity_type="user", entity_id=user.id if user else None,
                metadata={"reason": "bad_credentials" if not matches else "inactive_account"})
         uow.commit()
@@ -124,13 +124,13 @@ def authenticate(uow, *, email: str, password: str, origin: Origin = NO_ORIGIN) 
            entity_type="user", entity_id=user.id)
     body = _session_body(session, user)
     uow.commit()
-    lockout.record_success(email, origin.ip)
+    lockout.record_success(email, origin.limit_key)
     return body
 
 
 def refresh_session(uow, *, refresh_token: str, origin: Origin = NO_ORIGIN) -> dict[str, Any]:
     """Trade a refresh token for a new access token and its successor refresh token."""
-    ratelimit.hit(REFRESH_RULE, "refresh-ip", origin.limit_key)
+    ratelimit.hit("refresh", origin.limit_key)
     session = uow.session
     rotation = refresh.rotate(session, refresh_token)
     if rotation.reused:
@@ -154,15 +154,26 @@ def logout(uow, *, refresh_token: str) -> None:
     uow.commit()
 
 
-def forgot_password(uow, *, email: str, origin: Origin = NO_ORIGIN) -> None:
+def forgot_password(*, email: str, origin: Origin = NO_ORIGIN) -> None:
+    """Queue the reset for a background job and return: the same work whether the account exists or not,
+    so the answer's timing says nothing about it (start_password_reset does the rest)."""
+    ratelimit.hit("forgot_password", origin.limit_key)
+    from shared.jobs.tasks import start_password_reset as job
+
+    try:
+        job(normalize_email(email), origin.ip, origin.request_id)
+    except Exception as exc:  # the queue is down: say so, for every email alike
+        raise ServiceUnavailable("Password reset is unavailable right now; try again shortly.") from exc
+
+
+def start_password_reset(uow, *, email: str, origin: Origin = NO_ORIGIN) -> None:
     """For an active account, store a one-hour reset token and queue the email; silent otherwise."""
-    ratelimit.hit(FORGOT_PASSWORD_RULE, "forgot-password-ip", origin.limit_key)
     session = uow.session
     user = _user_by_email(session, email)
     if user is None or not is_active(user):
         return
     try:
-        ratelimit.hit(RESET_EMAILS_PER_ACCOUNT_RULE, "reset-emails", str(user.id))
+        ratelimit.hit("reset_emails_per_account", str(user.id))
     except RateLimited:
         return
     _token, nonce, token_hash = linktokens.new_token("password_reset")
@@ -179,7 +190,7 @@ def forgot_password(uow, *, email: str, origin: Origin = NO_ORIGIN) -> None:
 
 def reset_password(uow, *, token: str, password: str, origin: Origin = NO_ORIGIN) -> None:
     """Set a new password with a reset token (single use), and end every session of the account."""
-    ratelimit.hit(RESET_PASSWORD_RULE, "reset-password-ip", origin.limit_key)
+    ratelimit.hit("reset_password", origin.limit_key)
     session = uow.session
     row = None
     if linktokens.looks_like_token(token):
@@ -195,7 +206,7 @@ def reset_password(uow, *, token: str, password: str, origin: Origin = NO_ORIGIN
     user = session.get(User, row.user_id)
     if not is_active(user):
         raise Gone("This password reset link is no longer valid.")
-    validate_password(password)
+    validate_password(password, email=user.email, name=user.name)
     user.password_hash = hash_password(password)
     # This token and any other outstanding one for the account are spent.
     session.execute(update(PasswordResetToken).where(
@@ -238,7 +249,7 @@ def deactivate_user(uow, *, user_id: int, actor_user_id: int | None = None,
 
 def create_admin(uow, *, email: str, password: str, name: str = "Administrator") -> User:
     """Create an operator account; Conflict if the email is taken."""
-    validate_password(password)
+    validate_password(password, email=email, name=name)
     session = uow.session
     user = User(email=normalize_email(email), password_hash=hash_password(password), name=name,
                 role=UserRole.admin)

@@ -13,6 +13,8 @@ from shared.errors import Unauthenticated
 ALGORITHM = "HS256"
 ACCESS_TYPE = "access"
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "typ", "role")
+# Clocks of replicas drift a little; an `iat` further in the future than this is refused.
+CLOCK_SKEW_SECONDS = 60
 
 
 def issue_access_token(*, user_id: int, role: str, professional_id: int | None,
@@ -68,4 +70,19 @@ def decode_access_token(token: str, settings: Settings | None = None) -> dict:
         raise Unauthenticated("The token is not an access token.")
     if claims.get("role") not in ("professional", "admin") or not str(claims.get("sub", "")).isdigit():
         raise Unauthenticated("The access token is invalid.")
+    _check_lifetime(claims, settings)
     return claims
+
+
+def _check_lifetime(claims: dict, settings: Settings) -> None:
+    """Whatever `exp` says, a token lives at most ACCESS_TOKEN_MINUTES from an `iat` not in the future."""
+    issued_at, expires_at = claims["iat"], claims["exp"]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (issued_at, expires_at)):
+        raise Unauthenticated("The access token is invalid.")
+    now = dt.datetime.now(dt.UTC).timestamp()
+    if issued_at > now + CLOCK_SKEW_SECONDS:
+        raise Unauthenticated("The access token is issued in the future.")
+    if expires_at - issued_at > settings.access_token_minutes * 60:
+        raise Unauthenticated("The access token lives longer than this server allows.")
+    if now > issued_at + settings.access_token_minutes * 60:
+        raise Unauthenticated("The access token has expired.")
