@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from shared import fields as agenda_fields
 from shared.accounts import slugs
-from shared.fields import JsonBoolean, StrictInteger, Text
+from shared.fields import JsonBoolean, StrictInteger, Text, prose
 
 NAME_LENGTH = 200
 PHONE_LENGTH = 40
@@ -72,7 +72,7 @@ class ProfileUpdate(Schema):
     public_slug = Slug()
     timezone = agenda_fields.IanaTimezone()
     phone = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=PHONE_LENGTH))
-    bio = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=BIO_LENGTH))
+    bio = prose(BIO_LENGTH)
 
 
 class SettingsUpdate(Schema):
