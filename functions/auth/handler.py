@@ -67,8 +67,7 @@ def logout():
 def forgot_password():
     """Email a password reset link if the account exists; the answer is the same either way."""
     forgot_in = parse_body(schemas.ForgotPasswordCreate)
-    with unit_of_work() as uow:
-        accounts.forgot_password(uow, **forgot_in, origin=_origin())
+    accounts.forgot_password(**forgot_in, origin=_origin())
     return accepted(FORGOT_PASSWORD_ANSWER)
 
 
