@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 # Schema tests also run on an embedded PostgreSQL 18 kept here (git-ignored).
 TEST_PG_DATA := .data/pg-test
 
-.PHONY: .venv run test lint migrate create-admin openapi bench backup restore nginx-conf clean
+.PHONY: .venv run test lint migrate create-admin openapi bench backup restore nginx-conf rotate-encryption-key clean
 
 .venv: $(STAMP)
 
@@ -58,6 +58,10 @@ backup:
 restore:
 	@test -n "$(DUMP)" -a -n "$(DATABASE_URL)" || { echo "usage: make restore DUMP=file DATABASE_URL=postgresql://..."; exit 2; }
 	openfaas/backup/restore.sh "$(DUMP)" "$(DATABASE_URL)"
+
+# Re-encrypt every stored private value under ENCRYPTION_KEY (README, "Encryption keys").
+rotate-encryption-key: $(STAMP)
+	$(PY) -m shared.secretbox rotate
 
 # The nginx site from openfaas/stack.yml's routes (a test checks the committed file is current).
 nginx-conf: $(STAMP)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from shared.secretbox import EncryptionKeyError, Keyring
+
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
 
 # Every rate limit, in the `limits` notation ("10/minute", "5/15minutes"), with today's value as default.
@@ -73,6 +75,7 @@ class Settings:
     huey_sqlite_path: str
     trusted_proxy_count: int
     rate_limits: dict[str, str]
+    keyring: Keyring
 
 
 def _read(name: str, environ: dict[str, str], secrets_dir: Path) -> str | None:
@@ -212,6 +215,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     for origin in origins:
         _url("CORS_ORIGINS", origin, ("http", "https"))
 
+    try:
+        keyring = Keyring.from_settings(key=get("ENCRYPTION_KEY"), key_id=get("ENCRYPTION_KEY_ID") or "k1",
+                                        previous=get("ENCRYPTION_PREVIOUS_KEYS"))
+    except EncryptionKeyError as error:
+        raise ConfigError(str(error)) from None
+
     settings = Settings(
         environment=environment,
         database_url=_database_url(get("DATABASE_URL")),
@@ -240,6 +249,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         huey_sqlite_path=get("HUEY_SQLITE_PATH") or ".data/huey.sqlite3",
         trusted_proxy_count=_int("TRUSTED_PROXY_COUNT", get("TRUSTED_PROXY_COUNT"), 0, 0, 5),
         rate_limits=_rate_limits(get),
+        keyring=keyring,
     )
     if environment == "production":
         problems = _production_problems(settings)

@@ -57,6 +57,7 @@ TEST_ENV = {
     "AGENDA_ENV": "test",
     "JWT_SECRET": secrets.token_urlsafe(48),
     "LINK_SECRET": secrets.token_urlsafe(48),
+    "ENCRYPTION_KEY": secrets.token_urlsafe(32),
     "REDIS_URL": TEST_REDIS_URL,
     "RATE_LIMIT_STORAGE_URL": TEST_REDIS_URL,
     "HUEY_BACKEND": "redis",

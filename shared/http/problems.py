@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from shared import errors
 from shared.http.logs import get_logger
 from shared.http.parsing import flatten_messages
+from shared.secretbox import EncryptionKeyError
 
 # Every problem `type` is PROBLEM_BASE + a slug below; "about:blank" is never used.
 PROBLEM_BASE = "https://agenda.example/problems/"
@@ -46,6 +47,10 @@ VALIDATION = Kind(422, "validation-failed", "Unprocessable Content", "The reques
 RATE_LIMITED = Kind(429, "rate-limited", "Too Many Requests", "Too many requests.")
 INTERNAL = Kind(500, "internal-error", "Internal Server Error",
                 "An unexpected error occurred; quote the request id when reporting it.")
+# The operator's doing, never the client's: the configured keys do not open what the database holds.
+ENCRYPTION_KEY = Kind(500, "encryption-key", "Internal Server Error",
+                      "Stored data cannot be decrypted with the configured encryption keys; the operator "
+                      "must check ENCRYPTION_KEY and ENCRYPTION_PREVIOUS_KEYS.")
 UNAVAILABLE = Kind(503, "service-unavailable", "Service Unavailable",
                    "A service this request needs is not reachable; try again shortly.")
 
@@ -182,6 +187,12 @@ def handle_exception(exc: Exception) -> Response:
         kind = EXCEPTIONS.get(cls)
         if kind is not None:
             return _raised(exc, kind)
+    if isinstance(exc, EncryptionKeyError):
+        # The message names the key id, never a value.
+        get_logger().error("encryption key error", extra={"fields": {
+            "request_id": g.get("request_id"), "error": str(exc),
+        }})
+        return kind_problem(ENCRYPTION_KEY)
     if isinstance(exc, HTTPException):
         return _http(exc)
     if isinstance(exc, DBAPIError):

@@ -18,6 +18,8 @@ DEV_ENV = {
     "AGENDA_ENV": "development",
     "JWT_SECRET": "development-only-jwt-secret-never-use-in-production",
     "LINK_SECRET": "development-only-link-secret-never-use-in-production",
+    # base64 of "development-only-key-never-prod!": private notes in .data/pg stay readable across runs.
+    "ENCRYPTION_KEY": "ZGV2ZWxvcG1lbnQtb25seS1rZXktbmV2ZXItcHJvZCE=",
     "PUBLIC_BASE_URL": f"http://{ADDRESS}",
     "EMAIL_BACKEND": "file",
     "EMAIL_DIR": str(DATA_DIR / "outbox"),

@@ -11,6 +11,7 @@ PLACEHOLDER_SETTINGS = {
     "DATABASE_URL": "postgresql+psycopg://unused@127.0.0.1/unused",
     "JWT_SECRET": "placeholder-only-for-generating-the-openapi-document",
     "LINK_SECRET": "placeholder-only-for-generating-the-openapi-document",
+    "ENCRYPTION_KEY": "cHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHA=",
     "HUEY_BACKEND": "memory",
 }
 

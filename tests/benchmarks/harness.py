@@ -83,6 +83,7 @@ def environment(workdir: Path) -> dict[str, str]:
         "HUEY_BACKEND": "redis",
         "JWT_SECRET": secrets.token_urlsafe(48),
         "LINK_SECRET": secrets.token_urlsafe(48),
+        "ENCRYPTION_KEY": secrets.token_urlsafe(32),
         "METRICS_TOKEN": secrets.token_urlsafe(24),
         "PUBLIC_BASE_URL": "https://agenda.example",
         "CORS_ORIGINS": "https://app.agenda.example",

@@ -9,10 +9,12 @@ import pytest
 from shared.config import RATE_LIMIT_DEFAULTS, ConfigError, load_settings
 
 KEY = secrets.token_urlsafe(48)
+ENCRYPTION_KEY = "ZW5jcnlwdGlvbi1rZXktZm9yLXRoZS1jb25maWctdHM"  # 32 bytes, base64
 # What production needs at the least: real secrets (two different ones), its https address, nginx in front.
 BASE = {"DATABASE_URL": "postgresql://agenda@db:5432/agenda", "JWT_SECRET": KEY,
-        "LINK_SECRET": secrets.token_urlsafe(48), "PUBLIC_BASE_URL": "https://agenda.example.org",
-        "TRUSTED_PROXY_COUNT": "1", "SECRETS_DIR": "/nonexistent"}
+        "LINK_SECRET": secrets.token_urlsafe(48), "ENCRYPTION_KEY": ENCRYPTION_KEY,
+        "PUBLIC_BASE_URL": "https://agenda.example.org", "TRUSTED_PROXY_COUNT": "1",
+        "SECRETS_DIR": "/nonexistent"}
 
 
 def test_defaults_are_sensible_for_production():
@@ -67,6 +69,11 @@ def test_the_environment_wins_over_a_secret_file(tmp_path):
     ("TRUSTED_PROXY_COUNT", "9"),
     ("RATE_LIMIT_LOGIN", "lots"),
     ("RATE_LIMIT_PUBLIC_BOOKING", "10 a minute"),
+    ("ENCRYPTION_KEY", None),
+    ("ENCRYPTION_KEY", "too-short"),
+    ("ENCRYPTION_KEY_ID", "has:colon"),
+    ("ENCRYPTION_PREVIOUS_KEYS", "no-id-here"),
+    ("ENCRYPTION_PREVIOUS_KEYS", "k0:short"),
 ])
 def test_a_missing_or_malformed_setting_stops_start_up_naming_it(name, value):
     env = dict(BASE)
@@ -127,7 +134,7 @@ def test_the_shipped_example_file_does_not_start_in_production():
             example[name] = value.strip('"')
 
     with pytest.raises(ConfigError) as caught:
-        load_settings({**example, "SECRETS_DIR": "/nonexistent"})
+        load_settings({**example, "ENCRYPTION_KEY": ENCRYPTION_KEY, "SECRETS_DIR": "/nonexistent"})
 
     assert "JWT_SECRET is a placeholder" in str(caught.value)
     assert "LINK_SECRET is a placeholder" in str(caught.value)

@@ -91,7 +91,8 @@ def test_the_body_limit_is_the_one_the_functions_enforce(stack):
     environment = {key: str(value) for key, value in stack["functions"]["public"]["environment"].items()}
     settings = load_settings({**environment, "DATABASE_URL": "postgresql://db/agenda",
                               "JWT_SECRET": secrets.token_urlsafe(48),
-                              "LINK_SECRET": secrets.token_urlsafe(48), "SECRETS_DIR": "/nonexistent"})
+                              "LINK_SECRET": secrets.token_urlsafe(48), "ENCRYPTION_KEY": "e" * 43,
+                              "SECRETS_DIR": "/nonexistent"})
 
     assert f"client_max_body_size {settings.max_body_bytes};" in COMMITTED.read_text()
 
