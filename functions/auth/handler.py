@@ -80,4 +80,13 @@ def reset_password():
     return no_content()
 
 
+@bp.post("/auth/verify-email")
+def verify_email():
+    """Confirm the account's email address with the token from the emailed link."""
+    verify_in = parse_body(schemas.EmailVerificationCreate)
+    with unit_of_work() as uow:
+        accounts.verify_email(uow, **verify_in, origin=_origin())
+    return no_content()
+
+
 app = create_app("auth", bp)

@@ -70,14 +70,15 @@ def violated_constraint(error: IntegrityError) -> str | None:
     return getattr(getattr(orig, "diag", None), "constraint_name", None)
 
 
-def insert_unique(session, row: Any, constraint: str) -> bool:
-    """Insert `row` inside a savepoint; False if it collides on `constraint`, any other error propagates."""
+def insert_unique(session, row: Any, *constraints: str) -> bool:
+    """Insert `row` inside a savepoint; False if it collides on one of `constraints`, any other error
+    propagates."""
     try:
         with session.begin_nested():
             session.add(row)
             session.flush()
     except IntegrityError as error:
-        if violated_constraint(error) == constraint:
+        if violated_constraint(error) in constraints:
             return False
         raise
     return True

@@ -19,12 +19,15 @@ class Slug(fields.String):
 
     default_error_messages = {
         "slug": "Use 3 to 80 lower-case letters, digits and single dashes, e.g. dr-ana-lopez.",
+        "reserved": "This slug is reserved; choose another.",
     }
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         slug = super()._deserialize(value, attr, data, **kwargs).strip().lower()
         if not slugs.is_valid(slug):
             raise self.make_error("slug")
+        if slugs.is_reserved(slug):
+            raise self.make_error("reserved")
         return slug
 
 
@@ -62,6 +65,10 @@ class ForgotPasswordCreate(Schema):
 class PasswordResetCreate(Schema):
     token = _secret(required=True)
     password = fields.String(required=True, validate=validate.Length(max=SECRET_LENGTH))
+
+
+class EmailVerificationCreate(Schema):
+    token = _secret(required=True)
 
 
 class ProfileUpdate(Schema):
@@ -115,6 +122,7 @@ class UserRead(Schema):
     name = fields.String()
     role = fields.String()
     is_active = fields.Boolean()
+    email_verified_at = agenda_fields.AwareDateTime(allow_none=True)
     last_login_at = agenda_fields.AwareDateTime(allow_none=True)
     created_at = agenda_fields.AwareDateTime()
 

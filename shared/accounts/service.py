@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from shared import linktokens, ratelimit
-from shared.accounts import lockout, refresh, slugs
+from shared.accounts import lockout, refresh, slugs, verification
 from shared.accounts.common import NO_ORIGIN, Origin, insert_unique, is_active, normalize_email, record
 from shared.accounts.common import user_by_email as _user_by_email
 from shared.accounts.passwords import (
@@ -28,7 +28,7 @@ from shared.accounts.profile import (  # noqa: F401  (the profile services are p
     update_profile,
     update_settings,
 )
-from shared.accounts.tokens import issue_access_token
+from shared.accounts.tokens import issue_access_token, revocation_instant
 from shared.errors import (
     BadRequest,
     Conflict,
@@ -38,7 +38,7 @@ from shared.errors import (
     ServiceUnavailable,
     Unauthenticated,
 )
-from shared.models import PasswordResetToken, Professional, ProfessionalSettings, User, UserRole
+from shared.models import PasswordResetToken, Professional, ProfessionalSettings, PublicSlug, User, UserRole
 from shared.notifications import outbox
 
 RESET_TOKEN_LIFETIME = dt.timedelta(hours=1)
@@ -48,6 +48,7 @@ DUPLICATE_EMAIL = "An account with this email already exists."
 SLUG_TAKEN = "This public slug is already taken."
 BAD_CREDENTIALS = "Incorrect email or password."
 INVALID_RESET = "This password reset link is not valid."
+INVALID_VERIFICATION = "This verification link is not valid."
 
 
 def _session_body(session, user: User) -> dict[str, Any]:
@@ -60,20 +61,23 @@ def _session_body(session, user: User) -> dict[str, Any]:
 
 def _add_professional(session, user: User, business_name: str, requested_slug: str | None,
                       timezone: str) -> Professional:
-    """Insert the profile with the requested slug (409 if taken) or a derived one (suffixed until free)."""
+    """Insert the profile with the requested slug (409 if taken) or a derived one (suffixed until free).
+
+    A slug is taken when any professional has ever had it (public_slugs), not only when it is current.
+    """
     if requested_slug is not None:
         candidates = [requested_slug]
     else:
         base = slugs.slugify(business_name)
-        taken = set(session.scalars(select(Professional.public_slug).where(
-            (Professional.public_slug == base) | Professional.public_slug.like(f"{base}-%"))))
+        taken = set(session.scalars(select(PublicSlug.slug).where(
+            (PublicSlug.slug == base) | PublicSlug.slug.like(f"{base}-%"))))
         candidates = [s for s in (slugs.with_suffix(base, n) for n in range(1, len(taken) + SLUG_ATTEMPTS))
                       if s not in taken][:SLUG_ATTEMPTS]
     for slug in candidates:
         professional = Professional(user_id=user.id, business_name=business_name, public_slug=slug,
                                     timezone=timezone)
         # A concurrent registration may take the slug between the look-up and the insert: try the next.
-        if insert_unique(session, professional, "uq_professionals_public_slug"):
+        if insert_unique(session, professional, *slugs.TAKEN_CONSTRAINTS):
             return professional
     raise Conflict(SLUG_TAKEN, errors={"public_slug": [SLUG_TAKEN]})
 
@@ -94,6 +98,7 @@ def register(uow, *, registration_in: dict[str, Any], origin: Origin = NO_ORIGIN
     session.add(ProfessionalSettings(professional_id=professional.id))
     session.flush()
     session.refresh(professional)
+    _send_verification(session, user)
     record(session, "user.registered", origin, actor_user_id=user.id, professional_id=professional.id,
            entity_type="user", entity_id=user.id, metadata={"public_slug": professional.public_slug})
     body = _session_body(session, user)
@@ -134,6 +139,7 @@ def refresh_session(uow, *, refresh_token: str, origin: Origin = NO_ORIGIN) -> d
     session = uow.session
     rotation = refresh.rotate(session, refresh_token)
     if rotation.reused:
+        end_access_tokens(session, rotation.user_id)  # whoever holds the copy has access tokens too
         record(session, "auth.refresh_token_reused", origin, entity_type="user", entity_id=rotation.user_id)
         uow.commit()  # the family stays revoked although the request fails
         raise Unauthenticated("This refresh token was already used; its session is revoked. Log in again.")
@@ -148,9 +154,18 @@ def refresh_session(uow, *, refresh_token: str, origin: Origin = NO_ORIGIN) -> d
             "expires_in": expires_in}
 
 
+def end_access_tokens(session, user_id: int) -> None:
+    """Every access token the user holds stops working now (they are checked on each request)."""
+    session.execute(update(User).where(User.id == user_id)
+                    .values(sessions_valid_after=revocation_instant(dt.datetime.now(dt.UTC))))
+
+
 def logout(uow, *, refresh_token: str) -> None:
-    """Revoke the refresh token's whole family; an unknown token is not an error."""
-    refresh.revoke_by_token(uow.session, refresh_token)
+    """Revoke the refresh token's whole family and end the user's access tokens; an unknown token is not
+    an error."""
+    user_id = refresh.revoke_by_token(uow.session, refresh_token)
+    if user_id is not None:
+        end_access_tokens(uow.session, user_id)
     uow.commit()
 
 
@@ -212,6 +227,7 @@ def reset_password(uow, *, token: str, password: str, origin: Origin = NO_ORIGIN
     session.execute(update(PasswordResetToken).where(
         PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)).values(used_at=now))
     refresh.revoke_all_for_user(session, user.id)
+    end_access_tokens(session, user.id)
     record(session, "auth.password_reset_completed", origin, actor_user_id=user.id, entity_type="user",
            entity_id=user.id)
     uow.commit()
@@ -222,7 +238,7 @@ def set_active(uow, *, user_id: int, is_active: bool, actor_user_id: int | None 
                origin: Origin = NO_ORIGIN) -> User:
     """Activate or deactivate an account (and its profile); deactivation revokes its refresh tokens.
 
-    Access tokens stop working on the next request, because every guarded request re-reads is_active.
+    Either way the access tokens issued before end at once, so a reactivation does not revive them.
     """
     session = uow.session
     user = session.get(User, user_id)
@@ -233,6 +249,7 @@ def set_active(uow, *, user_id: int, is_active: bool, actor_user_id: int | None 
         user.professional.is_active = is_active
     if not is_active:
         refresh.revoke_all_for_user(session, user.id)
+    end_access_tokens(session, user.id)
     record(session, "user.activated" if is_active else "user.deactivated", origin,
            actor_user_id=actor_user_id, professional_id=user.professional.id if user.professional else None,
            entity_type="user", entity_id=user.id)
@@ -245,6 +262,41 @@ def deactivate_user(uow, *, user_id: int, actor_user_id: int | None = None,
                     origin: Origin = NO_ORIGIN) -> User:
     """Deactivate an account: set_active(..., is_active=False)."""
     return set_active(uow, user_id=user_id, is_active=False, actor_user_id=actor_user_id, origin=origin)
+
+
+def _send_verification(session, user: User) -> None:
+    expires = verification.new_expiry(dt.datetime.now(dt.UTC))
+    outbox.enqueue(session, kind="email_verification", recipient=user.email, user_id=user.id,
+                   payload={"expires": expires})
+
+
+def resend_verification(uow, *, user_id: int) -> None:
+    """Email the verification link again (rate limited per account); 409 once the address is verified."""
+    user = uow.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if user.email_verified_at is not None:
+        raise Conflict("This email address is already verified.")
+    ratelimit.hit("email_verification", str(user.id),
+                  detail="Too many verification emails for this account; try again later.")
+    _send_verification(uow.session, user)
+    uow.commit()
+
+
+def verify_email(uow, *, token: str, origin: Origin = NO_ORIGIN) -> None:
+    """Mark the account's email verified with the token from the link (repeating it is harmless)."""
+    parsed = verification.parse_token(token)
+    user = uow.session.get(User, parsed[0]) if parsed else None
+    if user is None or not verification.matches(parsed[2], user.id, user.email, parsed[1]):
+        raise BadRequest(INVALID_VERIFICATION)
+    if user.email_verified_at is not None:
+        return
+    if parsed[1] < dt.datetime.now(dt.UTC).timestamp():
+        raise Gone("This verification link has expired. Ask for a new one from your account.")
+    user.email_verified_at = dt.datetime.now(dt.UTC)
+    record(uow.session, "user.email_verified", origin, actor_user_id=user.id, entity_type="user",
+           entity_id=user.id)
+    uow.commit()
 
 
 def create_admin(uow, *, email: str, password: str, name: str = "Administrator") -> User:

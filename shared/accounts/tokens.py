@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 
 import jwt
@@ -15,6 +16,22 @@ ACCESS_TYPE = "access"
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "typ", "role")
 # Clocks of replicas drift a little; an `iat` further in the future than this is refused.
 CLOCK_SKEW_SECONDS = 60
+
+
+def issued_at(now: dt.datetime) -> float:
+    """`iat` to the millisecond (JWT allows fractions), so that revocation (User.sessions_valid_after, kept to
+    the millisecond too) ends exactly the tokens issued before it, even within the same second."""
+    return math.floor(now.timestamp() * 1000) / 1000
+
+
+def revocation_instant(now: dt.datetime) -> dt.datetime:
+    """The sessions_valid_after for a revocation at `now`: tokens issued from then on stay valid."""
+    return dt.datetime.fromtimestamp(issued_at(now), dt.UTC)
+
+
+def issued_before(claims: dict, instant: dt.datetime | None) -> bool:
+    """True when the token was issued before `instant` (compared in whole milliseconds)."""
+    return instant is not None and round(claims["iat"] * 1000) < round(instant.timestamp() * 1000)
 
 
 def issue_access_token(*, user_id: int, role: str, professional_id: int | None,
@@ -30,7 +47,7 @@ def issue_access_token(*, user_id: int, role: str, professional_id: int | None,
         "typ": ACCESS_TYPE,
         "role": role,
         "pid": professional_id,
-        "iat": int(now.timestamp()),
+        "iat": issued_at(now),
         "exp": int(now.timestamp()) + lifetime,
         "jti": uuid.uuid4().hex,
     }

@@ -20,7 +20,7 @@ CLIENT_KINDS = (
 )
 PROFESSIONAL_KINDS = ("new_booking", "request_received_professional", "cancelled_by_client",
                       "rescheduled_professional")
-KINDS = (*CLIENT_KINDS, *PROFESSIONAL_KINDS, "password_reset")
+KINDS = (*CLIENT_KINDS, *PROFESSIONAL_KINDS, "password_reset", "email_verification")
 
 # Every key a template may read. Missing optional keys render as absent; required ones are checked per kind.
 CONTEXT_KEYS = {
@@ -50,6 +50,8 @@ CONTEXT_KEYS = {
     "reset_token": "password reset token -> reset_url",
     "reset_url": "explicit password reset link (password_reset, required unless token + base given)",
     "expires_minutes": "validity of the reset link, in minutes",
+    "verify_url": "link that confirms the account's email address (email_verification, required)",
+    "expires_days": "validity of the verification link, in days",
     "product_name": "defaults to 'Agenda'",
 }
 _APPOINTMENT_REQUIRED = ("client_name", "professional_name", "service_name", "start", "end", "timezone")
@@ -58,6 +60,7 @@ REQUIRED_KEYS = {
     "rescheduled": (*_APPOINTMENT_REQUIRED, "previous_start"),
     "rescheduled_professional": (*_APPOINTMENT_REQUIRED, "previous_start"),
     "password_reset": ("reset_url",),
+    "email_verification": ("verify_url",),
 }
 
 

@@ -21,7 +21,7 @@ UTC = dt.UTC
 EXPECTED_TABLES = {
     "users", "professionals", "professional_settings", "services", "clients", "availability_blocks",
     "time_off", "appointments", "appointment_requests", "public_links", "notifications", "audit_logs",
-    "password_reset_tokens", "refresh_tokens",
+    "password_reset_tokens", "refresh_tokens", "public_slugs",
 }
 
 
