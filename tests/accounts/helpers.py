@@ -34,8 +34,9 @@ def run_queued_jobs(name: str) -> int:
     from shared.jobs.instance import huey
 
     ran = 0
-    while (task := huey.dequeue()) is not None:
-        if task.name.rsplit(".", 1)[-1] == name:
+    while huey.pending_count():  # dequeue() on an empty queue would block for a second
+        task = huey.dequeue()
+        if task is not None and task.name.rsplit(".", 1)[-1] == name:
             huey.execute(task)
             ran += 1
     return ran
