@@ -60,6 +60,7 @@ class Settings:
     refresh_token_days: int
     link_secret: str
     public_base_url: str
+    dashboard_base_url: str | None
     cors_origins: tuple[str, ...]
     max_body_bytes: int
     email_backend: str
@@ -197,6 +198,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     public_base_url = _url("PUBLIC_BASE_URL", raw_base_url or "http://127.0.0.1:8080",
                            ("http", "https")).rstrip("/")
 
+    dashboard = get("DASHBOARD_BASE_URL")
+    dashboard_base_url = None
+    if dashboard:
+        dashboard_base_url = _url("DASHBOARD_BASE_URL", dashboard, ("http", "https")).rstrip("/")
+
     email_backend = get("EMAIL_BACKEND") or "ses"
     if email_backend not in ("ses", "file"):
         raise ConfigError(f"EMAIL_BACKEND must be ses or file, got {email_backend!r}")
@@ -234,6 +240,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         refresh_token_days=_int("REFRESH_TOKEN_DAYS", get("REFRESH_TOKEN_DAYS"), 30, 1, 90),
         link_secret=link_secret,
         public_base_url=public_base_url,
+        dashboard_base_url=dashboard_base_url,
         cors_origins=origins,
         max_body_bytes=_int("MAX_BODY_BYTES", get("MAX_BODY_BYTES"), 64 * 1024, 1024, 10 * 1024 * 1024),
         email_backend=email_backend,

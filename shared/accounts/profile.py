@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from shared.accounts import slugs
 from shared.accounts.common import NO_ORIGIN, Origin, record, violated_constraint
@@ -87,10 +88,12 @@ def update_settings(uow, *, professional_id: int, settings_in: dict[str, Any],
 
 
 def public_profile(uow, *, slug: str) -> dict[str, Any]:
-    """What anyone may see of an active professional: public fields and active services."""
+    """What anyone may see of an active professional: public fields and active services; `settings` is
+    for the booking page (language, horizon, policy) and is not part of the API's answer."""
     session = uow.session
     row = session.execute(
         select(Professional, User.name).join(User, User.id == Professional.user_id)
+        .options(joinedload(Professional.settings))
         .where(slugs.public_page(slug))
     ).one_or_none()
     if row is None:
@@ -102,4 +105,4 @@ def public_profile(uow, *, slug: str) -> dict[str, Any]:
     ).all()
     return {"name": name, "business_name": professional.business_name,
             "public_slug": professional.public_slug, "timezone": professional.timezone,
-            "bio": professional.bio, "services": services}
+            "bio": professional.bio, "services": services, "settings": professional.settings}

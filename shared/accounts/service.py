@@ -203,17 +203,16 @@ def start_password_reset(uow, *, email: str, origin: Origin = NO_ORIGIN) -> None
     uow.commit()
 
 
-def reset_password(uow, *, token: str, password: str, origin: Origin = NO_ORIGIN) -> None:
-    """Set a new password with a reset token (single use), and end every session of the account."""
-    ratelimit.hit("reset_password", origin.limit_key)
-    session = uow.session
+def _usable_reset_token(session, token: str, now: dt.datetime, *,
+                        lock: bool) -> tuple[PasswordResetToken, User]:
+    """The reset token's row and its user; BadRequest when unknown, Gone when used, expired or void."""
     row = None
     if linktokens.looks_like_token(token):
-        row = session.execute(select(PasswordResetToken).with_for_update().where(
-            PasswordResetToken.token_hash == linktokens.hash_token(token))).scalar_one_or_none()
+        query = select(PasswordResetToken).where(
+            PasswordResetToken.token_hash == linktokens.hash_token(token))
+        row = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if row is None:
         raise BadRequest(INVALID_RESET)
-    now = dt.datetime.now(dt.UTC)
     if row.used_at is not None:
         raise Gone("This password reset link has already been used. Request a new one.")
     if row.expires_at <= now:
@@ -221,6 +220,20 @@ def reset_password(uow, *, token: str, password: str, origin: Origin = NO_ORIGIN
     user = session.get(User, row.user_id)
     if not is_active(user):
         raise Gone("This password reset link is no longer valid.")
+    return row, user
+
+
+def check_reset_token(uow, *, token: str) -> None:
+    """Whether a reset link can still be used (the page asks before showing its form); raises as above."""
+    _usable_reset_token(uow.session, token, dt.datetime.now(dt.UTC), lock=False)
+
+
+def reset_password(uow, *, token: str, password: str, origin: Origin = NO_ORIGIN) -> None:
+    """Set a new password with a reset token (single use), and end every session of the account."""
+    ratelimit.hit("reset_password", origin.limit_key)
+    session = uow.session
+    now = dt.datetime.now(dt.UTC)
+    row, user = _usable_reset_token(session, token, now, lock=True)
     validate_password(password, email=user.email, name=user.name)
     user.password_hash = hash_password(password)
     # This token and any other outstanding one for the account are spent.

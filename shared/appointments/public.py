@@ -21,7 +21,7 @@ from shared.appointments.views import (
     client_request_view,
 )
 from shared.availability.service import is_offered, is_offered_and_count
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, LinkExpired, NotFound
 from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -33,7 +33,7 @@ from shared.models import (
     PublicLink,
     RequestStatus,
 )
-from shared.notifications import outbox
+from shared.notifications import calendar, outbox
 
 NO_LINK = "This link does not exist or is no longer valid."
 UNAVAILABLE = "That time is no longer available; please choose another one."
@@ -183,8 +183,10 @@ def _link(session, token: str, now: dt.datetime) -> PublicLink:
     if not isinstance(token, str) or not linktokens.looks_like_token(token):
         raise NotFound(NO_LINK)
     link = session.scalar(select(PublicLink).where(PublicLink.token_hash == linktokens.hash_token(token)))
-    if link is None or link.revoked_at is not None or link.expires_at <= now:
+    if link is None:
         raise NotFound(NO_LINK)
+    if link.revoked_at is not None or link.expires_at <= now:
+        raise LinkExpired(NO_LINK)
     return link
 
 
@@ -287,3 +289,23 @@ def reschedule_by_token(uow, *, token: str, start_datetime: dt.datetime, actor: 
     session.refresh(appointment)
     booking.commit_booking(uow, unavailable())
     return client_appointment_view(appointment, professional, service, now=now)
+
+
+def calendar_by_token(uow, *, token: str, manage_url: str, now: dt.datetime | None = None) -> bytes:
+    """The appointment as an iCalendar file for the link's holder ("add to calendar"): the same UID and
+    sequence as the e-mailed invitations, so a calendar keeps one event."""
+    now = utcnow(now)
+    session = uow.session
+    link = _link(session, token, now)
+    professional = _professional(session, link)
+    appointment = _appointment(session, link, lock=False)
+    service = booking.get_service(session, professional_id=professional.id, service_id=appointment.service_id)
+    client = booking.get_client(session, professional_id=professional.id, client_id=appointment.client_id)
+    return calendar.build_ics(
+        method="CANCEL" if appointment.status in CANCELLED else "REQUEST",
+        uid=calendar.appointment_uid(appointment.id), sequence=appointment.sequence,
+        start=appointment.start_datetime, end=appointment.end_datetime,
+        summary=f"{service.name} · {professional.business_name}",
+        description=f"{service.name} · {professional.business_name}\n{manage_url}",
+        organizer_email=professional.user.email, organizer_name=professional.business_name,
+        attendee_email=client.email, attendee_name=client.name, stamp=now)

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from shared import linktokens, ratelimit
+from shared.appointments import decision_links
+from shared.config import get_settings
 from shared.errors import AgendaError
 from shared.models import (
     ACTIVE_STATUSES,
@@ -19,6 +21,7 @@ from shared.models import (
     PasswordResetToken,
     Professional,
     PublicLink,
+    RequestStatus,
     Service,
     User,
 )
@@ -102,6 +105,7 @@ def _common(professional: Professional, public_base_url: str) -> dict[str, Any]:
     return {
         "professional_name": professional.user.name, "business_name": professional.business_name,
         "timezone": professional.timezone, "public_base_url": public_base_url,
+        "dashboard_base_url": get_settings().dashboard_base_url,
         "professional_slug": professional.public_slug,
         "cancellation_notice_hours": professional.settings.cancellation_policy_hours,
     }
@@ -195,6 +199,10 @@ def _request_letter(session, notification: Notification, professional: Professio
         "notes": request.notes, "service_name": service.name, "start": request.start_datetime,
         "end": request.end_datetime, "reason": payload.get("reason"),
     }
+    if kind == "request_received_professional" and request.status == RequestStatus.pending:
+        token = decision_links.token_for(request.id)
+        context["accept_url"] = links.request_decision_url(public_base_url, request.id, "accept", token)
+        context["decline_url"] = links.request_decision_url(public_base_url, request.id, "decline", token)
     letter = Letter(kind=kind, recipient=notification.recipient, locale=professional.settings.locale,
                     context=context)
     if kind in CLIENT_KINDS:

@@ -44,8 +44,11 @@ CONTEXT_KEYS = {
     "manage_url": "explicit client link to cancel or reschedule",
     "professional_slug": "public slug -> booking_url (book another time)",
     "booking_url": "explicit link to the professional's booking page",
+    "dashboard_base_url": "professionals' own frontend (DASHBOARD_BASE_URL); without it, no dashboard links",
     "appointment_id": "appointment id -> dashboard_url in e-mails to the professional",
     "dashboard_url": "explicit link for the professional",
+    "accept_url": "request_received_professional: the page that accepts the request (no login)",
+    "decline_url": "request_received_professional: the page that declines the request (no login)",
     "user_name": "greeting name for password_reset",
     "reset_token": "password reset token -> reset_url",
     "reset_url": "explicit password reset link (password_reset, required unless token + base given)",
@@ -113,10 +116,12 @@ def _derive(kind: str, locale: str, context: dict) -> dict:
             data["reset_url"] = links.reset_url(base, data["reset_token"])
         if not data["booking_url"] and data["professional_slug"]:
             data["booking_url"] = links.booking_url(base, data["professional_slug"])
-        if not data["dashboard_url"] and kind == "request_received_professional":
-            data["dashboard_url"] = links.dashboard_url(base)
-        elif not data["dashboard_url"] and kind in PROFESSIONAL_KINDS and data["appointment_id"]:
-            data["dashboard_url"] = links.dashboard_url(base, data["appointment_id"])
+    dashboard = data["dashboard_base_url"]
+    if dashboard and not data["dashboard_url"]:
+        if kind == "request_received_professional":
+            data["dashboard_url"] = links.dashboard_url(dashboard)
+        elif kind in PROFESSIONAL_KINDS and data["appointment_id"]:
+            data["dashboard_url"] = links.dashboard_url(dashboard, data["appointment_id"])
     missing = [key for key in REQUIRED_KEYS.get(kind, ()) if data.get(key) in (None, "")]
     if missing:
         raise EmailContextError(f"E-mail '{kind}' needs: {', '.join(missing)}.", missing=missing)

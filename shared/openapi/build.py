@@ -85,6 +85,8 @@ def discover(stack: dict[str, Any] | None = None) -> list[Operation]:
     for function in stack["functions"]:
         app = import_function_app(function)
         for rule in app.url_map.iter_rules():
+            if rule.endpoint.partition(".")[0] in table.PAGE_BLUEPRINTS:
+                continue
             view = app.view_functions[rule.endpoint]
             for method in sorted(rule.methods - IGNORED_METHODS):
                 candidates = ((function, method, rule.rule), (table.EVERY_FUNCTION, method, rule.rule))

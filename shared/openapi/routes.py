@@ -31,6 +31,8 @@ METRICS = "metrics"  # the deployment's metrics token
 
 # A row for a route every function serves (shared.http.metrics).
 EVERY_FUNCTION = "*"
+# Blueprints of pages for people (HTML forms, functions/public/pages, described in README): not the API.
+PAGE_BLUEPRINTS = ("pages",)
 TEXT = "text/plain"
 
 

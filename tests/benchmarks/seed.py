@@ -38,6 +38,11 @@ class World:
     warm_up_page: Page
     race_page: Page
 
+    def booking_page_path(self) -> str:
+        """The booking page a client opens for the same professional, service and first day."""
+        return (f"/book/{self.slots_page.slug}?service={self.slots_page.service_id}"
+                f"&date={self.slots_from.isoformat()}")
+
     def slots_path(self) -> str:
         return (f"/public/professionals/{self.slots_page.slug}/slots?service_id={self.slots_page.service_id}"
                 f"&from={self.slots_from.isoformat()}&to={self.slots_to.isoformat()}")

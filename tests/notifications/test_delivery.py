@@ -20,6 +20,15 @@ from .conftest import ses_sent_messages
 from .outbox_support import T0, body, book, calendars, event, notification, parse
 
 BASE = "https://app.agenda.example"
+DASHBOARD = "https://pro.agenda.example"
+
+
+def _with_dashboard(monkeypatch):
+    """The professionals' own frontend is configured: their e-mails link to its dashboard."""
+    from shared.config import reset_settings
+
+    monkeypatch.setenv("DASHBOARD_BASE_URL", DASHBOARD)
+    reset_settings()
 START = T0 + dt.timedelta(days=3)  # Thursday 25 March 2027, 09:00 in Madrid
 
 
@@ -59,7 +68,8 @@ def test_booking_confirmation_reaches_the_client_with_invitation_and_manage_link
     assert row.provider_message_id == sent.id and row.error_message is None
 
 
-def test_new_booking_tells_the_professional_with_invitation(ses, uow, professional):
+def test_new_booking_tells_the_professional_with_invitation(ses, uow, professional, monkeypatch):
+    _with_dashboard(monkeypatch)
     appointment, _ = book(uow.session, professional, start=START)
     nid = _enqueue(uow, "new_booking", "pro@example.com", appointment_id=appointment.id,
                    professional_id=professional.id)
@@ -70,7 +80,7 @@ def test_new_booking_tells_the_professional_with_invitation(ses, uow, profession
     message = parse(sent.raw_data)
     assert message["To"] == "pro@example.com"
     assert "Lucía Cliente" in body(message, "plain") and "lucia@example.com" in body(message, "plain")
-    assert f"{BASE}/dashboard/appointments/{appointment.id}" in body(message, "plain")
+    assert f"{DASHBOARD}/dashboard/appointments/{appointment.id}" in body(message, "plain")
     calendar, vevent = event(message)
     assert str(calendar["METHOD"]) == "REQUEST"
     assert str(vevent["UID"]) == f"appointment-{appointment.id}@agenda"
@@ -338,7 +348,8 @@ def test_a_row_whose_worker_died_on_its_last_attempt_fails_without_sending(ses, 
     assert ses_sent_messages() == []
 
 
-def test_request_emails_are_built_from_the_request(ses, uow, professional):
+def test_request_emails_are_built_from_the_request(ses, uow, professional, monkeypatch):
+    _with_dashboard(monkeypatch)
     service = make_service(uow.session, professional, name="Terapia individual", duration_minutes=50)
     request = AppointmentRequest(professional_id=professional.id, service_id=service.id, start_datetime=START,
                                  end_datetime=START + dt.timedelta(minutes=50), name="Lucía Cliente",
@@ -361,7 +372,8 @@ def test_request_emails_are_built_from_the_request(ses, uow, professional):
     assert received["Reply-To"] == "pro@example.com" and for_professional["Reply-To"] is None
     assert "jueves, 25 de marzo de 2027, 09:00 (Europe/Madrid)" in body(received, "plain")
     assert "Primera vez" in body(for_professional, "plain")
-    assert f"{BASE}/dashboard/requests" in body(for_professional, "plain")
+    assert f"{DASHBOARD}/dashboard/requests" in body(for_professional, "plain")
+    assert f"{BASE}/requests/{request.id}/accept/" in body(for_professional, "plain")
     assert "Agenda completa" in body(rejected, "plain")
     assert f"{BASE}/book/{professional.public_slug}" in body(rejected, "plain")
     assert all(not calendars(m) for m in (received, for_professional, rejected))

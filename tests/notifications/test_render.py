@@ -49,11 +49,13 @@ def test_html_escapes_names_while_text_keeps_them(kind, locale, appointment_cont
 
 
 def test_professional_emails_greet_the_professional_and_show_the_client(appointment_context):
-    email = render_email("new_booking", "es", appointment_context)
+    email = render_email("new_booking", "es", appointment_context | {"dashboard_base_url": "https://pro.example"})
 
     assert email.text.startswith("Hola, Ana López:")
     assert "lucia@example.com" in email.text and "+34 600 000 000" in email.html
-    assert "https://agenda.example/dashboard/appointments/42" in email.text
+    assert "https://pro.example/dashboard/appointments/42" in email.text
+    # Without the professionals' own frontend there is no dashboard to link to.
+    assert "/dashboard/" not in render_email("new_booking", "es", appointment_context).text
 
 
 def test_client_links_are_built_from_the_public_base_url(appointment_context):
