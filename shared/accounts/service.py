@@ -296,16 +296,28 @@ def resend_verification(uow, *, user_id: int) -> None:
     uow.commit()
 
 
-def verify_email(uow, *, token: str, origin: Origin = NO_ORIGIN) -> None:
-    """Mark the account's email verified with the token from the link (repeating it is harmless)."""
+def _verification_account(session, token: str) -> User:
+    """The account a verification token was made for; BadRequest when forged or stale, Gone when expired
+    (a verified account's token stays usable: repeating the link is harmless)."""
     parsed = verification.parse_token(token)
-    user = uow.session.get(User, parsed[0]) if parsed else None
+    user = session.get(User, parsed[0]) if parsed else None
     if user is None or not verification.matches(parsed[2], user.id, user.email, parsed[1]):
         raise BadRequest(INVALID_VERIFICATION)
+    if user.email_verified_at is None and parsed[1] < dt.datetime.now(dt.UTC).timestamp():
+        raise Gone("This verification link has expired. Ask for a new one from your account.")
+    return user
+
+
+def check_verification_token(uow, *, token: str) -> None:
+    """Whether a verification link can be used (the page asks before showing its button); raises as above."""
+    _verification_account(uow.session, token)
+
+
+def verify_email(uow, *, token: str, origin: Origin = NO_ORIGIN) -> None:
+    """Mark the account's email verified with the token from the link (repeating it is harmless)."""
+    user = _verification_account(uow.session, token)
     if user.email_verified_at is not None:
         return
-    if parsed[1] < dt.datetime.now(dt.UTC).timestamp():
-        raise Gone("This verification link has expired. Ask for a new one from your account.")
     user.email_verified_at = dt.datetime.now(dt.UTC)
     record(uow.session, "user.email_verified", origin, actor_user_id=user.id, entity_type="user",
            entity_id=user.id)

@@ -15,6 +15,7 @@ from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.notifications.reminders import sweep_reminders
 from shared.notifications.render import KINDS
+from tests.accounts.helpers import run_queued_jobs
 from tests.pages.browser import read_mail
 from tests.pages.flows import book
 
@@ -85,9 +86,14 @@ def test_every_link_in_every_email_reaches_a_working_page(gateway, practice):
     with unit_of_work() as uow:
         appointment_requests.reject_request(uow, professional_id=professional.id, request_id=second.id)
     walker.walk()  # request_accepted, request_rejected
-    with unit_of_work() as uow:
-        accounts.forgot_password(uow, email="pro@example.com")
+    accounts.forgot_password(email="pro@example.com")
+    run_queued_jobs("start_password_reset")
     walker.walk()  # password_reset
+    registered = gateway.post("/auth/register", json={
+        "email": "new.pro@example.com", "password": "a quiet violet orchard 42", "name": "Nora Nueva",
+        "business_name": "Consulta Nora"})
+    assert registered.status_code == 201
+    walker.walk()  # email_verification
 
     assert walker.kinds == set(KINDS)
     assert walker.opened >= len(KINDS)

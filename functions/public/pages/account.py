@@ -1,4 +1,5 @@
-"""The password reset page the e-mailed link opens: choose a new password, once, before the link expires."""
+"""The account pages e-mailed links open: choose a new password (once, before the link expires), and confirm
+a professional's email address."""
 
 from __future__ import annotations
 
@@ -72,3 +73,34 @@ def reset_password():
         return render.render("reset.html", status=422, token=token, error=_weak(), done=False,
                              min_length=MIN_LENGTH)
     return render.render("reset.html", token="", error=None, done=True, min_length=MIN_LENGTH)
+
+
+def _check_verification(token: str) -> None:
+    try:
+        with unit_of_work() as uow:
+            accounts.check_verification_token(uow, token=token)
+    except BadRequest:
+        raise NotFound("This verification link does not exist.") from None
+
+
+@bp.get("/verify-email")
+def verify_email_page():
+    """Asks before it acts: mail scanners open links, a person presses the button."""
+    render.begin()
+    token = request.args.get("token", "")
+    _check_verification(token)
+    return render.render("verify.html", token=token, done=False)
+
+
+@bp.post("/verify-email")
+def verify_email():
+    """Confirm the address through the same command as POST /auth/verify-email."""
+    render.begin()
+    security.check_csrf()
+    token = request.form.get("token", "")
+    try:
+        with unit_of_work() as uow:
+            accounts.verify_email(uow, token=token, origin=Origin(client_address(), current_request_id()))
+    except BadRequest:
+        raise NotFound("This verification link does not exist.") from None
+    return render.render("verify.html", token="", done=True)
