@@ -77,6 +77,7 @@ class Settings:
     trusted_proxy_count: int
     rate_limits: dict[str, str]
     keyring: Keyring
+    record_retention_months: int
 
 
 def _read(name: str, environ: dict[str, str], secrets_dir: Path) -> str | None:
@@ -162,6 +163,22 @@ def _production_problems(settings: Settings) -> list[str]:
     return problems
 
 
+def load_keyring(environ: dict[str, str] | None = None) -> Keyring:
+    """Only the encryption keys (ENCRYPTION_KEY, ENCRYPTION_KEY_ID, ENCRYPTION_PREVIOUS_KEYS), for a tool
+    that needs nothing else (a data migration); ConfigError naming the bad setting."""
+    env = dict(os.environ if environ is None else environ)
+    secrets_dir = Path(env.get("SECRETS_DIR", DEFAULT_SECRETS_DIR))
+
+    def get(name: str) -> str | None:
+        return _read(name, env, secrets_dir)
+
+    try:
+        return Keyring.from_settings(key=get("ENCRYPTION_KEY"), key_id=get("ENCRYPTION_KEY_ID") or "k1",
+                                     previous=get("ENCRYPTION_PREVIOUS_KEYS"))
+    except EncryptionKeyError as error:
+        raise ConfigError(str(error)) from None
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build Settings from an environment mapping; raises ConfigError naming the bad setting."""
     env = dict(os.environ if environ is None else environ)
@@ -221,11 +238,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     for origin in origins:
         _url("CORS_ORIGINS", origin, ("http", "https"))
 
-    try:
-        keyring = Keyring.from_settings(key=get("ENCRYPTION_KEY"), key_id=get("ENCRYPTION_KEY_ID") or "k1",
-                                        previous=get("ENCRYPTION_PREVIOUS_KEYS"))
-    except EncryptionKeyError as error:
-        raise ConfigError(str(error)) from None
+    keyring = load_keyring(env)
 
     settings = Settings(
         environment=environment,
@@ -257,6 +270,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         trusted_proxy_count=_int("TRUSTED_PROXY_COUNT", get("TRUSTED_PROXY_COUNT"), 0, 0, 5),
         rate_limits=_rate_limits(get),
         keyring=keyring,
+        record_retention_months=_int("RECORD_RETENTION_MONTHS", get("RECORD_RETENTION_MONTHS"), 24, 1, 240),
     )
     if environment == "production":
         problems = _production_problems(settings)

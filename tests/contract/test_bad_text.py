@@ -70,7 +70,7 @@ SINGLE_LINE = [
 MULTI_LINE = [
     ("PUT", "/me/profile", "bio"), ("POST", "/services", "description"), ("POST", "/clients", "notes"),
     ("PUT", "/appointments/{appointment_id}", "notes"),
-    ("POST", "/public/professionals/{slug}/appointments", "notes"),
+    ("POST", "/public/professionals/{slug}/appointments", "comment"),
 ]
 
 
