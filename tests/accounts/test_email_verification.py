@@ -21,7 +21,7 @@ def booking_page(client, slug: str) -> int:
 
 def emailed_token(rows) -> str:
     """The token of the verification link, from the email the outbox row becomes."""
-    [row] = rows("SELECT id FROM notifications WHERE kind = 'email_verification'")
+    [row] = rows("SELECT id FROM notifications WHERE type = 'email_verification'")
     assert deliver(row["id"]).status == "sent"
     text = body(parse(ses_sent_messages()[-1].raw_data), "plain")
     return re.search(r"/verify-email\?token=([\w.\-]+)", text).group(1)
@@ -92,7 +92,7 @@ def test_the_link_can_be_sent_again_until_the_address_is_verified(uow, client, r
     statuses = [client.post("/me/email-verification", headers=headers).status_code for _ in range(6)]
 
     assert statuses == [202] * 5 + [429]  # RATE_LIMIT_EMAIL_VERIFICATION, 5 an hour
-    assert len(rows("SELECT id FROM notifications WHERE kind = 'email_verification'")) == 5
+    assert len(rows("SELECT id FROM notifications WHERE type = 'email_verification'")) == 5
 
 
 def test_a_verified_address_needs_no_new_link(professional, client):
@@ -104,5 +104,5 @@ def test_a_verified_address_needs_no_new_link(professional, client):
 def test_registration_sends_the_link_once(register, rows):
     register(**registration(email="ana@example.com"))
 
-    [note] = rows("SELECT kind, recipient FROM notifications")
-    assert note == {"kind": "email_verification", "recipient": "ana@example.com"}
+    [note] = rows("SELECT type, recipient FROM notifications")
+    assert note == {"type": "email_verification", "recipient": "ana@example.com"}

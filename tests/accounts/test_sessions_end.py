@@ -42,7 +42,7 @@ def test_a_password_reset_ends_the_access_tokens_at_once(pro, login, client, row
 
     access = login("pro@example.com", DEFAULT_PASSWORD).get_json()["access_token"]
     forgot(client, "pro@example.com")
-    [row] = rows("SELECT token_nonce FROM password_reset_tokens")
+    [row] = rows("SELECT token_nonce FROM password_resets")
 
     assert reset(client, linktokens.derive("password_reset", bytes(row["token_nonce"]))).status_code == 204
 

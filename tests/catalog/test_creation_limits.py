@@ -30,7 +30,7 @@ def test_appointments_created_per_professional_and_day_are_capped(gateway, uow, 
     reset_settings()
     professional = make_professional(uow.session, email="spam@example.com")
     service = make_service(uow.session, professional, duration_minutes=60)
-    make_block(uow.session, professional, day_of_week=2, start="09:00", end="13:00")
+    make_block(uow.session, professional, weekday=2, start="09:00", end="13:00")
     uow.commit()
     wednesday = dt.date.today() + dt.timedelta(days=(2 - dt.date.today().weekday()) % 7 + 7)
 

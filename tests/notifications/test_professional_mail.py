@@ -19,7 +19,7 @@ START = T0 + dt.timedelta(days=3)
 
 def confirmation(uow, professional, *, hour: int = 0, **book_args) -> int:
     appointment, _ = book(uow.session, professional, start=START + dt.timedelta(hours=hour), **book_args)
-    notification_id = outbox.enqueue(uow.session, kind="booking_confirmation", recipient="lucia@example.com",
+    notification_id = outbox.enqueue(uow.session, type="booking_confirmation", recipient="lucia@example.com",
                                      appointment_id=appointment.id, professional_id=professional.id)
     uow.commit()
     return notification_id
