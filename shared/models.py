@@ -127,6 +127,10 @@ class User(Base):
                                            server_default=UserRole.professional.value)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Access tokens issued before this instant are refused (logout, password reset, deactivation, ...).
+    sessions_valid_after: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the user opened the link emailed to them; until then no email goes to their clients.
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _updated()
 
@@ -156,6 +160,21 @@ class Professional(Base):
 
     user: Mapped[User] = relationship(back_populates="professional")
     settings: Mapped[ProfessionalSettings] = relationship(back_populates="professional", uselist=False)
+
+
+class PublicSlug(Base):
+    """Every public slug a professional has had, the current one included: theirs for good."""
+
+    __tablename__ = "public_slugs"
+    __table_args__ = (
+        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
+        Index("ix_public_slugs_professional_id", "professional_id"),
+    )
+
+    slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    created_at: Mapped[dt.datetime] = _created()
 
 
 class ProfessionalSettings(Base):

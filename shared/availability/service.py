@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload
 
+from shared.accounts import slugs
 from shared.availability import slot_engine
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.models import (
@@ -371,8 +372,7 @@ def get_public_slots(uow, *, slug: str, service_id: int, date_from: dt.date, dat
                      tz: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """Slots anyone may see for an active professional's active service, found by the public slug."""
     professional, service = _professional_and_service(
-        uow.session, and_(Professional.public_slug == slug, Professional.is_active.is_(True),
-                          User.is_active.is_(True)), service_id)
+        uow.session, slugs.public_page(slug), service_id)
     if professional is None:
         raise NotFound("The professional does not exist.")
     return _present(uow.session, professional, service, date_from, date_to, tz, now)

@@ -24,6 +24,17 @@ def send_notification(notification_id: int) -> str:
     return outcome.status
 
 
+@huey.task()
+def start_password_reset(email: str, ip: str | None, request_id: str | None) -> None:
+    """The work behind POST /auth/forgot-password, off the request so that its timing tells nothing."""
+    from shared.accounts.common import Origin
+    from shared.accounts.service import start_password_reset as start
+    from shared.db import unit_of_work
+
+    with unit_of_work() as uow:
+        start(uow, email=email, origin=Origin(ip, request_id))
+
+
 @huey.periodic_task(crontab(minute="*"))
 def requeue_unsent() -> int:
     """Queue again the rows a lost message or a dead worker left unsent (Redis restart, crash)."""

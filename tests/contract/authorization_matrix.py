@@ -50,8 +50,10 @@ MATRIX: list[Row] = [
     Row("POST", "/auth/forgot-password", (202, 202, 202, 202), {"email": "{email}"}),
     Row("POST", "/auth/reset-password", (204, 204, 204, 204),
         {"token": "{reset_token}", "password": "another long password 2027"}),
+    Row("POST", "/auth/verify-email", (204, 204, 204, 204), {"token": "{verification_token}"}),
     # profile
     Row("GET", "/me", (401, 200, 200, 200)),
+    Row("POST", "/me/email-verification", (401, 409, 409, 403)),  # A and B have verified theirs
     Row("PUT", "/me/profile", MINE, {"bio": "Updated."}),
     # Each tenant has an upcoming appointment: closing waits until it is cancelled.
     Row("DELETE", "/me", (401, 409, 409, 403), {"confirm": True}),

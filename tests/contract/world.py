@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from shared import linktokens
 from shared import models as m
-from shared.accounts import refresh
+from shared.accounts import refresh, verification
 from tests import factories
 
 # What belongs to a professional, by the column that says so (a snapshot compares these rows).
@@ -104,6 +104,8 @@ def make_tenant(session, email: str) -> Tenant:
         "request_token": _link(session, pro, request=request),
         "refresh_token": refresh.issue(session, user_id=pro.user_id),
         "reset_token": _reset_token(session, pro.user),
+        "verification_token": verification.make_token(pro.user_id, email, verification.new_expiry(
+            dt.datetime.now(dt.UTC))),
         "monday": start.date().isoformat(),
         "free_start": next_monday(12).isoformat(),  # inside the block, clear of the appointment
         "later_start": next_monday(11, weeks=2).isoformat(),
