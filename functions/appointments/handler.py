@@ -2,6 +2,7 @@
 
 from flask import Blueprint, request
 
+from shared import ratelimit
 from shared.appointments import queries, requests, schemas
 from shared.appointments.actors import Actor
 from shared.appointments.book import book
@@ -52,6 +53,8 @@ def list_appointments():
 def create_appointment():
     """Book a client (existing or new) into one of the professional's services."""
     appointment_in = parse_body(schemas.AppointmentCreate)
+    ratelimit.hit("appointments_created", str(current_principal().professional_id),
+                  detail="Too many new appointments today; try again tomorrow.")
     with unit_of_work() as uow:
         appointment = book(uow, _actor(), appointment_in)
     return created(dump(schemas.AppointmentRead, appointment), f"/appointments/{appointment.id}")

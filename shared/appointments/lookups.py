@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import joinedload
 
 from shared import linktokens
+from shared.accounts import slugs
 from shared.errors import LinkExpired, NotFound
 from shared.fields import MAX_ID
 from shared.models import (
@@ -79,8 +80,7 @@ def _page_statement(lock: bool, valid_service_id: bool):
         .join(User, User.id == Professional.user_id)
         .outerjoin(Service, and_((Service.id == bindparam("service_id")) if valid_service_id else false(),
                                  Service.professional_id == Professional.id))
-        .where(Professional.public_slug == bindparam("slug"), Professional.is_active.is_(True),
-               User.is_active.is_(True))
+        .where(slugs.public_page(bindparam("slug")))
     )
 
 
