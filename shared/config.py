@@ -47,6 +47,7 @@ class Settings:
     huey_sqlite_path: str
     trusted_proxy_count: int
     keyring: Keyring
+    record_retention_months: int
 
 
 def _read(name: str, environ: dict[str, str], secrets_dir: Path) -> str | None:
@@ -87,6 +88,22 @@ def _database_url(raw: str | None) -> str:
     # One driver everywhere: psycopg 3.
     scheme, rest = raw.split("://", 1)
     return f"postgresql+psycopg://{rest}" if scheme != "postgresql+psycopg" else raw
+
+
+def load_keyring(environ: dict[str, str] | None = None) -> Keyring:
+    """Only the encryption keys (ENCRYPTION_KEY, ENCRYPTION_KEY_ID, ENCRYPTION_PREVIOUS_KEYS), for a tool
+    that needs nothing else (a data migration); ConfigError naming the bad setting."""
+    env = dict(os.environ if environ is None else environ)
+    secrets_dir = Path(env.get("SECRETS_DIR", DEFAULT_SECRETS_DIR))
+
+    def get(name: str) -> str | None:
+        return _read(name, env, secrets_dir)
+
+    try:
+        return Keyring.from_settings(key=get("ENCRYPTION_KEY"), key_id=get("ENCRYPTION_KEY_ID") or "k1",
+                                     previous=get("ENCRYPTION_PREVIOUS_KEYS"))
+    except EncryptionKeyError as error:
+        raise ConfigError(str(error)) from None
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -145,11 +162,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     for origin in origins:
         _url("CORS_ORIGINS", origin, ("http", "https"))
 
-    try:
-        keyring = Keyring.from_settings(key=get("ENCRYPTION_KEY"), key_id=get("ENCRYPTION_KEY_ID") or "k1",
-                                        previous=get("ENCRYPTION_PREVIOUS_KEYS"))
-    except EncryptionKeyError as error:
-        raise ConfigError(str(error)) from None
+    keyring = load_keyring(env)
 
     return Settings(
         environment=environment,
@@ -180,6 +193,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         huey_sqlite_path=get("HUEY_SQLITE_PATH") or ".data/huey.sqlite3",
         trusted_proxy_count=_int("TRUSTED_PROXY_COUNT", get("TRUSTED_PROXY_COUNT"), 0, 0, 5),
         keyring=keyring,
+        record_retention_months=_int("RECORD_RETENTION_MONTHS", get("RECORD_RETENTION_MONTHS"), 24, 1, 240),
     )
 
 

@@ -33,6 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB, UUID, ExcludeConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from shared.secretbox import EncryptedText
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -228,7 +230,8 @@ class Client(Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     email: Mapped[str] = mapped_column(String(254), nullable=False)
     phone: Mapped[str | None] = mapped_column(String(40))
-    notes: Mapped[str | None] = mapped_column(Text)
+    # The professional's private notes: only ciphertext reaches the database (shared.secretbox).
+    notes: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _updated()
 
@@ -311,7 +314,10 @@ class Appointment(Base):
     status: Mapped[AppointmentStatus] = mapped_column(_enum(AppointmentStatus, "appointment_status"),
                                                       nullable=False,
                                                       server_default=AppointmentStatus.pending.value)
-    notes: Mapped[str | None] = mapped_column(Text)
+    # The professional's private notes, encrypted at rest; never in an e-mail, log, audit row or payload.
+    notes: Mapped[str | None] = mapped_column(EncryptedText)
+    # What the client wrote when booking: shown to the professional, allowed in the professional's e-mails.
+    client_comment: Mapped[str | None] = mapped_column(Text)
     created_from_public_link: Mapped[bool] = mapped_column(Boolean, nullable=False,
                                                            server_default=text("false"))
     # Bumped on every reschedule or cancellation: the calendar file's SEQUENCE.
@@ -351,7 +357,7 @@ class AppointmentRequest(Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     email: Mapped[str] = mapped_column(String(254), nullable=False)
     phone: Mapped[str | None] = mapped_column(String(40))
-    notes: Mapped[str | None] = mapped_column(Text)
+    client_comment: Mapped[str | None] = mapped_column(Text)
     status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"), nullable=False,
                                                   server_default=RequestStatus.pending.value)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))

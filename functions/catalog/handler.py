@@ -2,13 +2,16 @@
 
 from flask import Blueprint
 
+from shared.appointments.effects import Actor
 from shared.catalog import schemas
 from shared.catalog import service as catalog
 from shared.db import unit_of_work
 from shared.http import (
+    client_address,
     create_app,
     created,
     current_principal,
+    current_request_id,
     dump,
     no_content,
     page,
@@ -17,6 +20,8 @@ from shared.http import (
     parse_query,
     require_professional,
 )
+from shared.privacy import erasure, export
+from shared.privacy import schemas as privacy_schemas
 
 bp = Blueprint("catalog", __name__)
 
@@ -105,6 +110,26 @@ def update_client(client_id: int):
     with unit_of_work() as uow:
         client = catalog.update_client(uow, professional_id=_pid(), client_id=client_id, client_in=client_in)
         return dump(schemas.ClientRead, client)
+
+
+@bp.get("/clients/<int:client_id>/export")
+@require_professional
+def export_client(client_id: int):
+    """Everything held about one of the professional's clients, notes decrypted, to hand over to them."""
+    with unit_of_work() as uow:
+        return dump(privacy_schemas.ClientExportRead,
+                    export.export_client(uow, professional_id=_pid(), client_id=client_id))
+
+
+@bp.delete("/clients/<int:client_id>")
+@require_professional
+def erase_client(client_id: int):
+    """Erase one of the professional's clients (409 while an appointment or request of theirs is ahead)."""
+    actor = Actor(user_id=current_principal().user_id, ip_address=client_address(),
+                  request_id=current_request_id())
+    with unit_of_work() as uow:
+        return dump(privacy_schemas.ClientErasureRead,
+                    erasure.erase_client(uow, professional_id=_pid(), client_id=client_id, actor=actor))
 
 
 app = create_app("catalog", bp)

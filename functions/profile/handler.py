@@ -5,6 +5,7 @@ from flask import Blueprint
 from shared.accounts import schemas
 from shared.accounts import service as accounts
 from shared.accounts.common import Origin
+from shared.appointments.effects import Actor
 from shared.db import unit_of_work
 from shared.http import (
     client_address,
@@ -16,8 +17,15 @@ from shared.http import (
     parse_body,
     require_professional,
 )
+from shared.privacy import closure
+from shared.privacy import schemas as privacy_schemas
 
 bp = Blueprint("profile", __name__)
+
+
+def _actor() -> Actor:
+    return Actor(user_id=current_principal().user_id, ip_address=client_address(),
+                 request_id=current_request_id())
 
 
 def _origin() -> Origin:
@@ -71,6 +79,17 @@ def public_profile(slug: str):
     """A professional's public page: public fields and active services (no login)."""
     with unit_of_work() as uow:
         return dump(schemas.PublicProfileRead, accounts.public_profile(uow, slug=slug))
+
+
+@bp.delete("/me")
+@require_professional
+def close_account():
+    """Close the professional's account: every client erased (export them first), the account switched off."""
+    close_in = parse_body(privacy_schemas.AccountClose)
+    with unit_of_work() as uow:
+        return dump(privacy_schemas.AccountClosureRead,
+                    closure.close_account(uow, professional_id=current_principal().professional_id,
+                                          confirm=close_in["confirm"], actor=_actor()))
 
 
 app = create_app("profile", bp)

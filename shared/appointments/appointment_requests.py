@@ -71,7 +71,8 @@ def accept_request(uow, *, professional_id: int, request_id: int, actor: Actor =
     appointment = Appointment(
         professional_id=professional_id, client_id=client.id, service_id=service.id,
         start_datetime=request.start_datetime, end_datetime=request.end_datetime,
-        status=AppointmentStatus.confirmed, notes=request.notes, created_from_public_link=True)
+        status=AppointmentStatus.confirmed, client_comment=request.client_comment,
+        created_from_public_link=True)
     session.add(appointment)
     booking.flush_booking(session, overlap_conflict(professional))
     request.status, request.appointment_id, request.decided_at = RequestStatus.accepted, appointment.id, now

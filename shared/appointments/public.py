@@ -128,7 +128,7 @@ def _book_appointment(uow, professional, service, booking_in, start, end, actor,
     appointment = Appointment(
         professional_id=professional.id, client_id=client.id, service_id=service.id, start_datetime=start,
         end_datetime=end, status=AppointmentStatus(professional.settings.default_appointment_status.value),
-        notes=booking_in.get("notes"), created_from_public_link=True)
+        client_comment=booking_in.get("comment"), created_from_public_link=True)
     session.add(appointment)
     booking.flush_booking(session, unavailable())
     # The rows issue_link(), effects.booked() and effects.record() would add, written in one statement.
@@ -162,7 +162,7 @@ def _record_request(uow, professional, service, booking_in, start, end, actor) -
     request = AppointmentRequest(
         professional_id=professional.id, service_id=service.id, start_datetime=start, end_datetime=end,
         name=booking_in["name"], email=booking_in["email"], phone=booking_in.get("phone"),
-        notes=booking_in.get("notes"), status=RequestStatus.pending)
+        client_comment=booking_in.get("comment"), status=RequestStatus.pending)
     session.add(request)
     session.flush()
     token = booking.issue_link(session, professional_id=professional.id, request=request,

@@ -13,7 +13,7 @@ from shared.models import AppointmentStatus, DefaultAppointmentStatus, RequestSt
 NAME_LENGTH = 200
 PHONE_LENGTH = 40
 NOTES_LENGTH = 10000
-PUBLIC_NOTES_LENGTH = 2000
+PUBLIC_COMMENT_LENGTH = 2000
 REASON_LENGTH = 1000
 
 
@@ -131,7 +131,10 @@ class AppointmentRead(Schema):
     end_datetime = agenda_fields.AwareDateTime()
     timezone = fields.String()
     status = fields.String()
-    notes = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True, metadata={
+        "description": "The professional's private notes (encrypted at rest, never e-mailed)."})
+    client_comment = fields.String(allow_none=True, metadata={
+        "description": "What the client wrote when booking (the public booking's `comment`)."})
     created_from_public_link = fields.Boolean()
     cancelled_at = agenda_fields.AwareDateTime(allow_none=True)
     created_at = agenda_fields.AwareDateTime()
@@ -158,7 +161,7 @@ class AppointmentRequestRead(Schema):
     name = fields.String()
     email = fields.String()
     phone = fields.String(allow_none=True)
-    notes = fields.String(allow_none=True)
+    client_comment = fields.String(allow_none=True)
     status = fields.String()
     appointment_id = fields.Integer(allow_none=True)
     decided_at = agenda_fields.AwareDateTime(allow_none=True)
@@ -175,7 +178,8 @@ class PublicBookingCreate(Schema):
     name = _name(required=True)
     email = agenda_fields.Email(required=True)
     phone = _phone()
-    notes = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=PUBLIC_NOTES_LENGTH))
+    # Stored as the appointment's (or request's) client_comment; the professional's notes stay theirs.
+    comment = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=PUBLIC_COMMENT_LENGTH))
 
 
 class PublicReschedule(Schema):

@@ -53,6 +53,7 @@ class AppointmentView:
     timezone: str
     status: str
     notes: str | None
+    client_comment: str | None
     created_from_public_link: bool
     cancelled_at: dt.datetime | None
     created_at: dt.datetime
@@ -68,6 +69,7 @@ def appointment_view(appointment: Appointment, timezone: str, *, client: Client 
         service=service_summary(service or a.service),
         start_datetime=local(a.start_datetime, timezone), end_datetime=local(a.end_datetime, timezone),
         timezone=timezone, status=a.status.value, notes=a.notes,
+        client_comment=a.client_comment,
         created_from_public_link=a.created_from_public_link, cancelled_at=local(a.cancelled_at, timezone),
         created_at=local(a.created_at, timezone), updated_at=local(a.updated_at, timezone),
     )
@@ -86,7 +88,7 @@ class RequestView:
     name: str
     email: str
     phone: str | None
-    notes: str | None
+    client_comment: str | None
     status: str
     appointment_id: int | None
     decided_at: dt.datetime | None
@@ -100,7 +102,8 @@ def request_view(request: AppointmentRequest, service: Service, timezone: str) -
         id=r.id, service_id=r.service_id, service=service_summary(service),
         start_datetime=local(r.start_datetime, timezone),
         end_datetime=local(r.end_datetime, timezone), timezone=timezone, name=r.name, email=r.email,
-        phone=r.phone, notes=r.notes, status=r.status.value, appointment_id=r.appointment_id,
+        phone=r.phone, client_comment=r.client_comment, status=r.status.value,
+        appointment_id=r.appointment_id,
         decided_at=local(r.decided_at, timezone), created_at=local(r.created_at, timezone),
         updated_at=local(r.updated_at, timezone),
     )

@@ -50,6 +50,17 @@ def send_due_reminders() -> dict[str, int]:
     return {"due": result.due, "enqueued": result.enqueued}
 
 
+@huey.periodic_task(crontab(minute="30", hour="3"))
+def purge_expired_records() -> dict[str, int]:
+    """Daily: delete notifications and strip audit rows older than RECORD_RETENTION_MONTHS."""
+    from shared.config import get_settings
+    from shared.db import unit_of_work
+    from shared.privacy.retention import purge_expired
+
+    with unit_of_work() as uow:
+        return purge_expired(uow, months=get_settings().record_retention_months, now=dt.datetime.now(dt.UTC))
+
+
 @huey.periodic_task(crontab(minute="*"))
 def expire_requests() -> int:
     """Expire appointment requests nobody answered before their time (the rule lives with appointments)."""

@@ -140,7 +140,8 @@ def _appointment_letter(session, notification: Notification, professional: Profe
     client, service = appointment.client, appointment.service
     context = _common(professional, public_base_url) | {
         "client_name": client.name, "client_email": client.email, "client_phone": client.phone,
-        "notes": appointment.notes, "service_name": service.name, "appointment_id": appointment.id,
+        "client_comment": appointment.client_comment, "service_name": service.name,
+        "appointment_id": appointment.id,
         "start": appointment.start_datetime, "end": appointment.end_datetime,
         "previous_start": _moment(payload.get("previous_start")), "reason": payload.get("reason"),
     }
@@ -194,7 +195,8 @@ def _request_letter(session, notification: Notification, professional: Professio
         raise Undeliverable(f"'{kind}' needs the requested service.")
     context = _common(professional, public_base_url) | {
         "client_name": request.name, "client_email": request.email, "client_phone": request.phone,
-        "notes": request.notes, "service_name": service.name, "start": request.start_datetime,
+        "client_comment": request.client_comment, "service_name": service.name,
+        "start": request.start_datetime,
         "end": request.end_datetime, "reason": payload.get("reason"),
     }
     if kind == "request_received_professional" and request.status == RequestStatus.pending:

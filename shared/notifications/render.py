@@ -27,7 +27,7 @@ CONTEXT_KEYS = {
     "client_name": "client's display name (appointment kinds, required)",
     "client_email": "client's e-mail, shown to the professional",
     "client_phone": "client's phone, shown to the professional",
-    "notes": "what the client wrote when booking or requesting",
+    "client_comment": "what the client wrote when booking or requesting (never the private notes)",
     "professional_name": "professional's display name (appointment kinds, required)",
     "business_name": "practice / business name; signs client e-mails when given",
     "service_name": "service booked (appointment kinds, required)",

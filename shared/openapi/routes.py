@@ -21,6 +21,7 @@ from shared.availability import schemas as availability
 from shared.catalog import schemas as catalog
 from shared.notifications import schemas as notifications
 from shared.openapi import schemas as common
+from shared.privacy import schemas as privacy
 
 # Who may call a route.
 NONE = "none"  # anyone, no token
@@ -86,6 +87,8 @@ ROUTES: list[Route] = [
           problems=(410, 429)),
     # profile
     Route("profile", "GET", "/me", USER, accounts.MeRead),
+    Route("profile", "DELETE", "/me", PROFESSIONAL, privacy.AccountClosureRead, body=privacy.AccountClose,
+          problems=(409,)),
     Route("profile", "PUT", "/me/profile", PROFESSIONAL, accounts.MeRead, body=accounts.ProfileUpdate,
           problems=(409,)),
     Route("profile", "GET", "/settings", PROFESSIONAL, accounts.SettingsRead),
@@ -104,6 +107,9 @@ ROUTES: list[Route] = [
     Route("catalog", "GET", "/clients/<int:client_id>", PROFESSIONAL, catalog.ClientRead),
     Route("catalog", "PUT", "/clients/<int:client_id>", PROFESSIONAL, catalog.ClientRead,
           body=catalog.ClientUpdate, problems=(409,)),
+    Route("catalog", "DELETE", "/clients/<int:client_id>", PROFESSIONAL, privacy.ClientErasureRead,
+          problems=(409,)),
+    Route("catalog", "GET", "/clients/<int:client_id>/export", PROFESSIONAL, privacy.ClientExportRead),
     # availability
     Route("availability", "GET", "/availability/blocks", PROFESSIONAL, Page(availability.BlockRead)),
     Route("availability", "POST", "/availability/blocks", PROFESSIONAL, availability.BlockRead, status=201,
@@ -156,6 +162,8 @@ ROUTES: list[Route] = [
     Route("admin", "GET", "/admin/professionals", ADMIN, Page(admin.ProfessionalRead),
           query=admin.ProfessionalQuery),
     Route("admin", "GET", "/admin/professionals/<int:professional_id>", ADMIN, admin.ProfessionalDetailRead),
+    Route("admin", "DELETE", "/admin/professionals/<int:professional_id>", ADMIN, privacy.AccountClosureRead,
+          body=privacy.AccountClose, problems=(409,)),
     Route("admin", "PUT", "/admin/professionals/<int:professional_id>/status", ADMIN,
           admin.ProfessionalDetailRead, body=admin.ProfessionalStatusUpdate),
     Route("admin", "GET", "/admin/stats", ADMIN, admin.StatsRead, query=admin.StatsQuery, paged=True),

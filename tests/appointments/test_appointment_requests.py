@@ -37,7 +37,7 @@ def by_hand(uow):
 def _request(run, professional, service, *, start=SLOT, email="rita@example.com", name="Rita"):
     return run(public.book, slug=professional.public_slug, now=NOW, booking_in={
         "service_id": service.id, "start_datetime": start, "name": name, "email": email,
-        "phone": "+34 633", "notes": "Evenings are hard"})
+        "phone": "+34 633", "comment": "Evenings are hard"})
 
 
 def test_the_professional_lists_requests_by_status_and_start(http, run, by_hand):
@@ -54,7 +54,7 @@ def test_the_professional_lists_requests_by_status_and_start(http, run, by_hand)
     assert everything["total"] == 2 and pending["total"] == 1
     [item] = pending["items"]
     assert item["start_datetime"] == "2030-06-04T09:00:00+02:00"
-    assert (item["name"], item["email"], item["phone"], item["notes"], item["status"]) == (
+    assert (item["name"], item["email"], item["phone"], item["client_comment"], item["status"]) == (
         "Rita", "sam@example.com", "+34 633", "Evenings are hard", "pending")
     assert item["service"] == {"id": service.id, "name": "Coaching", "duration_minutes": 60}
     assert http.get("/appointment-requests?status=nope", headers=headers).status_code == 422
@@ -71,7 +71,8 @@ def test_accepting_makes_a_confirmed_appointment_and_tells_the_client(run, rows,
     [appointment] = rows(m.Appointment)
     assert view.appointment_id == appointment.id
     assert (appointment.start_datetime, appointment.status) == (SLOT, m.AppointmentStatus.confirmed)
-    assert appointment.created_from_public_link and appointment.notes == "Evenings are hard"
+    assert appointment.created_from_public_link and appointment.client_comment == "Evenings are hard"
+    assert appointment.notes is None  # the client's words are not the professional's private notes
     [client] = rows(m.Client)
     assert (client.name, client.email, client.phone) == ("Rita", "rita@example.com", "+34 633")
     last = rows(m.Notification)[-1]

@@ -27,7 +27,7 @@ def booked(run, professional, service, weekday_blocks):
     """A public booking for SLOT made at NOW; returns its view (with the token)."""
     return run(public.book, slug=professional.public_slug, now=NOW, booking_in={
         "service_id": service.id, "start_datetime": SLOT, "name": "Eva", "email": "eva@example.com",
-        "notes": "My private words"})
+        "comment": "My own words"})
 
 
 def test_the_link_shows_what_the_client_may_see(run, booked, professional):
@@ -39,7 +39,7 @@ def test_the_link_shows_what_the_client_may_see(run, booked, professional):
     assert view.cancellation_policy_hours == 24 and view.changes_allowed_until == DEADLINE
     assert view.can_cancel and view.can_reschedule
     assert view.cancellation_token is None  # the token is only handed out once, at booking
-    assert not hasattr(view, "notes") and not hasattr(view, "client")
+    assert not hasattr(view, "notes") and not hasattr(view, "client_comment") and not hasattr(view, "client")
 
 
 def test_the_link_says_when_changes_are_no_longer_possible(run, booked):
@@ -250,7 +250,7 @@ def _http_booking(http, uow):
     day = future_weekday()
     response = http.post(f"/public/professionals/{professional.public_slug}/appointments", json={
         "service_id": service.id, "start_datetime": at(day, 10).isoformat(), "name": "Eva",
-        "email": "eva@example.com", "notes": "secret"})
+        "email": "eva@example.com", "comment": "secret"})
     assert response.status_code == 201
     return response.json["cancellation_token"], day
 

@@ -20,7 +20,7 @@ SLOT = madrid(2030, 6, 4, 10)  # Tuesday 10:00, inside 09:00-13:00
 
 def _book(run, professional, service, *, start=SLOT, email="eva@example.com", now=NOW, **extra):
     booking_in = {"service_id": service.id, "start_datetime": start, "name": "Eva", "email": email,
-                  "phone": "+34 622", "notes": "Knee pain", **extra}
+                  "phone": "+34 622", "comment": "Knee pain", **extra}
     return run(public.book, slug=professional.public_slug, booking_in=booking_in,
                actor=Actor(ip_address="198.51.100.4", request_id="pub-1"), now=now)
 
@@ -40,7 +40,8 @@ def test_a_public_booking_makes_the_appointment_with_a_manage_token(run, rows, p
     assert (view.status, view.start_datetime, view.business_name) == ("confirmed", SLOT,
                                                                        professional.business_name)
     [appointment] = rows(m.Appointment)
-    assert appointment.created_from_public_link and appointment.notes == "Knee pain"
+    assert appointment.created_from_public_link and appointment.client_comment == "Knee pain"
+    assert appointment.notes is None
     assert appointment.end_datetime == SLOT + dt.timedelta(hours=1)
     [client] = rows(m.Client)
     assert (client.name, client.email, client.phone) == ("Eva", "eva@example.com", "+34 622")
@@ -130,7 +131,7 @@ def test_with_public_booking_off_a_request_is_recorded(run, uow, rows):
 
     assert isinstance(view, ClientRequestView) and view.status == "pending"
     [request] = rows(m.AppointmentRequest)
-    assert (request.name, request.email, request.notes) == ("Eva", "eva@example.com", "Knee pain")
+    assert (request.name, request.email, request.client_comment) == ("Eva", "eva@example.com", "Knee pain")
     assert request.end_datetime == SLOT + dt.timedelta(hours=1)
     assert rows(m.Appointment) == [] and rows(m.Client) == []
     [link] = rows(m.PublicLink)
@@ -202,7 +203,7 @@ def test_http_booking_returns_201_with_the_token_and_no_private_data(http, uow):
     start = at(future_weekday(), 10)
 
     response = http.post(f"/public/professionals/{professional.public_slug}/appointments",
-                         json=_body(service, start, notes="private note"))
+                         json=_body(service, start, comment="private note"))
 
     assert response.status_code == 201, response.json
     body = response.json
@@ -232,7 +233,8 @@ def test_http_booking_with_requests_returns_202(http, uow):
     ({"email": "nope"}, "email"),
     ({"start_datetime": "2030-06-04T10:00"}, "start_datetime"),
     ({"name": ""}, "name"),
-    ({"notes": "x" * 2001}, "notes"),
+    ({"comment": "x" * 2001}, "comment"),
+    ({"notes": "the professional's field"}, "notes"),
     ({"extra": 1}, "extra"),
 ])
 def test_http_booking_validates_input(http, uow, body, field):

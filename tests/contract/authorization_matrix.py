@@ -53,6 +53,8 @@ MATRIX: list[Row] = [
     # profile
     Row("GET", "/me", (401, 200, 200, 200)),
     Row("PUT", "/me/profile", MINE, {"bio": "Updated."}),
+    # Each tenant has an upcoming appointment: closing waits until it is cancelled.
+    Row("DELETE", "/me", (401, 409, 409, 403), {"confirm": True}),
     Row("GET", "/settings", MINE),
     Row("PUT", "/settings", MINE, {"buffer_minutes": 5}),
     Row("GET", "/professionals/{slug}/public", OPEN_200),
@@ -65,6 +67,9 @@ MATRIX: list[Row] = [
     Row("POST", "/clients", MINE_CREATED, {"name": "New Client", "email": "new.client@example.com"}),
     Row("GET", "/clients/{client_id}", A_ONLY),
     Row("PUT", "/clients/{client_id}", A_ONLY, {"name": "Renamed"}),
+    Row("GET", "/clients/{client_id}/export", A_ONLY),
+    # A's client has an upcoming appointment: erasure waits until it is cancelled.
+    Row("DELETE", "/clients/{client_id}", (401, 409, 404, 403)),
     # availability
     Row("GET", "/availability/blocks", MINE),
     Row("POST", "/availability/blocks", MINE_CREATED,
@@ -101,6 +106,7 @@ MATRIX: list[Row] = [
     Row("GET", "/admin/professionals", ADMIN_ONLY),
     Row("GET", "/admin/professionals/{professional_id}", ADMIN_ONLY),
     Row("PUT", "/admin/professionals/{professional_id}/status", ADMIN_ONLY, {"is_active": True}),
+    Row("DELETE", "/admin/professionals/{professional_id}", (401, 403, 403, 409), {"confirm": True}),
     Row("GET", "/admin/stats", ADMIN_ONLY),
     # reminders: the cron-connector's call through the gateway (no root route)
     Row("POST", "/function/reminders/", OPEN_200),

@@ -353,7 +353,7 @@ def test_request_emails_are_built_from_the_request(ses, uow, professional, monke
     service = make_service(uow.session, professional, name="Terapia individual", duration_minutes=50)
     request = AppointmentRequest(professional_id=professional.id, service_id=service.id, start_datetime=START,
                                  end_datetime=START + dt.timedelta(minutes=50), name="Lucía Cliente",
-                                 email="lucia@example.com", notes="Primera vez")
+                                 email="lucia@example.com", client_comment="Primera vez")
     uow.session.add(request)
     uow.session.flush()
     ids = {kind: outbox.enqueue(uow.session, kind=kind, recipient=recipient, professional_id=professional.id,

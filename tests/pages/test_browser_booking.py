@@ -19,7 +19,7 @@ def _appointments():
     with unit_of_work() as uow:
         return list(uow.session.execute(select(
             Appointment.id, Appointment.service_id, Appointment.start_datetime, Appointment.status,
-            Appointment.notes).order_by(Appointment.id)))
+            Appointment.client_comment).order_by(Appointment.id)))
 
 
 def test_book_end_to_end_then_manage_from_the_email(browser, practice):
@@ -47,7 +47,7 @@ def test_book_end_to_end_then_manage_from_the_email(browser, practice):
     assert chosen in browser.text("dl.summary")
     browser.accessible()
     [appointment] = _appointments()
-    assert appointment.service_id == services[1].id and appointment.notes == "First time here."
+    assert appointment.service_id == services[1].id and appointment.client_comment == "First time here."
 
     [confirmation] = read_mail("booking_confirmation")
     manage = next(link for link in confirmation.links if "/manage/" in link)

@@ -19,7 +19,7 @@ from . import bp, days, forms, manage
 
 # Form field -> the public booking body's field.
 BOOKING_FIELDS = {"service_id": "service_id", "start_datetime": "start_datetime", "name": "name",
-                  "email": "email", "phone": "phone", "comment": "notes"}
+                  "email": "email", "phone": "phone", "comment": "comment"}
 OPTIONAL_FIELDS = ("phone", "comment")
 
 
