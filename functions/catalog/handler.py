@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from shared.appointments.effects import Actor
+from shared.accounts.common import Origin
 from shared.catalog import schemas
 from shared.catalog import service as catalog
 from shared.db import unit_of_work
@@ -125,11 +125,11 @@ def export_client(client_id: int):
 @require_professional
 def erase_client(client_id: int):
     """Erase one of the professional's clients (409 while an appointment or request of theirs is ahead)."""
-    actor = Actor(user_id=current_principal().user_id, ip_address=client_address(),
-                  request_id=current_request_id())
+    origin = Origin(client_address(), current_request_id())
     with unit_of_work() as uow:
         return dump(privacy_schemas.ClientErasureRead,
-                    erasure.erase_client(uow, professional_id=_pid(), client_id=client_id, actor=actor))
+                    erasure.erase_client(uow, professional_id=_pid(), client_id=client_id,
+                                         actor_user_id=current_principal().user_id, origin=origin))
 
 
 app = create_app("catalog", bp)

@@ -5,7 +5,6 @@ from flask import Blueprint
 from shared.accounts import schemas
 from shared.accounts import service as accounts
 from shared.accounts.common import Origin
-from shared.appointments.effects import Actor
 from shared.db import unit_of_work
 from shared.http import (
     client_address,
@@ -22,10 +21,6 @@ from shared.privacy import schemas as privacy_schemas
 
 bp = Blueprint("profile", __name__)
 
-
-def _actor() -> Actor:
-    return Actor(user_id=current_principal().user_id, ip_address=client_address(),
-                 request_id=current_request_id())
 
 
 def _origin() -> Origin:
@@ -86,10 +81,12 @@ def public_profile(slug: str):
 def close_account():
     """Close the professional's account: every client erased (export them first), the account switched off."""
     close_in = parse_body(privacy_schemas.AccountClose)
+    principal = current_principal()
     with unit_of_work() as uow:
         return dump(privacy_schemas.AccountClosureRead,
-                    closure.close_account(uow, professional_id=current_principal().professional_id,
-                                          confirm=close_in["confirm"], actor=_actor()))
+                    closure.close_account(uow, professional_id=principal.professional_id,
+                                          confirm=close_in["confirm"], actor_user_id=principal.user_id,
+                                          origin=_origin()))
 
 
 app = create_app("profile", bp)
