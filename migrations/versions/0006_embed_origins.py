@@ -4,8 +4,8 @@
 Content-Security-Policy names in `frame-ancestors`; empty (the default, and for everyone today) keeps the
 page unframeable. Downgrade drops the list.
 
-Revision ID: 0004_embed_origins
-Revises: 0003_blueprint_names
+Revision ID: 0006_embed_origins
+Revises: 0005_hardening
 Create Date: 2026-12-06 00:10:00
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0004_embed_origins"
-down_revision: str | None = "0003_blueprint_names"
+revision: str = "0006_embed_origins"
+down_revision: str | None = "0005_hardening"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
