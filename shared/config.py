@@ -90,6 +90,11 @@ class Settings:
     trusted_proxy_count: int
     rate_limits: dict[str, str]
     request_timeout_seconds: int
+    api_base_url: str
+    calendar_source_allowed_hosts: frozenset[str]
+    calendar_source_max_bytes: int
+    calendar_source_timeout_seconds: int
+    calendar_source_stale_hours: int
     keyring: Keyring
     record_retention_months: int
 
@@ -263,6 +268,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     if lock_timeout > statement_timeout:
         raise ConfigError("DATABASE_LOCK_TIMEOUT_MS must not exceed DATABASE_STATEMENT_TIMEOUT_MS "
                           f"({lock_timeout} > {statement_timeout})")
+    api_base_url = _url("API_BASE_URL", get("API_BASE_URL") or public_base_url, ("http", "https")).rstrip("/")
+    # Host names or addresses a calendar source may reach even when they resolve to a private address.
+    allowed_hosts = frozenset(h.strip().lower().strip("[]") for h in
+                              (get("CALENDAR_SOURCE_ALLOWED_HOSTS") or "").split(",") if h.strip())
 
     origins = tuple(o.strip().rstrip("/") for o in (get("CORS_ORIGINS") or "").split(",") if o.strip())
     for origin in origins:
@@ -311,6 +320,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         rate_limits=_rate_limits(get),
         request_timeout_seconds=_int("REQUEST_TIMEOUT_SECONDS", get("REQUEST_TIMEOUT_SECONDS"),
                                      DEFAULT_REQUEST_TIMEOUT_SECONDS, 1, 300),
+        api_base_url=api_base_url,
+        calendar_source_allowed_hosts=allowed_hosts,
+        calendar_source_max_bytes=_int("CALENDAR_SOURCE_MAX_BYTES", get("CALENDAR_SOURCE_MAX_BYTES"),
+                                       5 * 1024 * 1024, 1024, 50 * 1024 * 1024),
+        calendar_source_timeout_seconds=_int("CALENDAR_SOURCE_TIMEOUT_SECONDS",
+                                             get("CALENDAR_SOURCE_TIMEOUT_SECONDS"), 20, 1, 120),
+        calendar_source_stale_hours=_int("CALENDAR_SOURCE_STALE_HOURS", get("CALENDAR_SOURCE_STALE_HOURS"),
+                                         24, 1, 720),
         keyring=keyring,
         record_retention_months=_int("RECORD_RETENTION_MONTHS", get("RECORD_RETENTION_MONTHS"), 24, 1, 240),
     )

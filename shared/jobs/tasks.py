@@ -82,3 +82,24 @@ def expire_requests() -> int:
         expired = expire(uow, now=dt.datetime.now(dt.UTC))
         uow.commit()
     return expired
+
+
+@huey.task()
+def sync_calendar_source(source_id: int) -> str:
+    """Read one of a professional's calendars and record its busy time (or why it failed)."""
+    from shared.calendars.sources import sync_source
+
+    source = sync_source(source_id)
+    return "gone" if source is None else (source.last_error or "synced")
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+def sync_calendar_sources() -> int:
+    """Every quarter hour, one task per calendar source, so a slow server holds up only its own."""
+    from shared.calendars.sources import all_source_ids
+    from shared.db import unit_of_work
+
+    with unit_of_work() as uow:
+        ids = all_source_ids(uow)
+    enqueue_many([sync_calendar_source.s(source_id) for source_id in ids])
+    return len(ids)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -17,6 +18,7 @@ from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentRequest,
+    CalendarSource,
     Notification,
     PasswordReset,
     Professional,
@@ -82,6 +84,8 @@ def build_letter(session, notification: Notification, *, now: dt.datetime, publi
     """Re-read what the notification refers to, check it still applies, and build the template context."""
     if notification.type == "password_reset":
         return _password_reset(session, notification, now, public_base_url)
+    if notification.type == "calendar_source_flagged":
+        return _calendar_source_flagged(session, notification)
     if notification.type == "email_verification":
         return _email_verification(session, notification, now, public_base_url)
     professional = _professional(session, notification.professional_id)
@@ -210,6 +214,20 @@ def _request_letter(session, notification: Notification, professional: Professio
     if kind in CLIENT_KINDS:
         _on_behalf_of(letter, professional)
     return letter
+
+
+def _calendar_source_flagged(session, notification: Notification) -> Letter:
+    """An operational message to the professional, sent whatever their booking-e-mail setting."""
+    source_id = (notification.payload or {}).get("calendar_source_id")
+    source = session.get(CalendarSource, int(source_id)) if source_id is not None else None
+    if source is None or source.flagged_at is None:
+        raise Skip("the calendar source was removed or reads again")
+    professional = _professional(session, source.professional_id)
+    context = {"user_name": professional.user.name, "calendar_host": urlsplit(source.url).hostname or "",
+               "last_error": source.last_error or "",
+               "stale_hours": get_settings().calendar_source_stale_hours}
+    return Letter(kind=notification.type, recipient=notification.recipient,
+                  locale=professional.settings.locale, context=context)
 
 
 def _on_behalf_of(letter: Letter, professional: Professional) -> None:

@@ -18,6 +18,7 @@ from shared.accounts import schemas as accounts
 from shared.admin import schemas as admin
 from shared.appointments import schemas as appointments
 from shared.availability import schemas as availability
+from shared.calendars import schemas as calendars
 from shared.catalog import schemas as catalog
 from shared.notifications import schemas as notifications
 from shared.openapi import schemas as common
@@ -35,6 +36,7 @@ EVERY_FUNCTION = "*"
 # Blueprints of pages for people (HTML forms, functions/public/pages, described in README): not the API.
 PAGE_BLUEPRINTS = ("pages",)
 TEXT = "text/plain"
+CALENDAR = "text/calendar"
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,17 @@ ROUTES: list[Route] = [
     Route("availability", "DELETE", "/availability/time-off/<int:time_off_id>", PROFESSIONAL, None),
     Route("availability", "GET", "/availability/slots", PROFESSIONAL, availability.SlotsRead,
           query=availability.SlotQuery, problems=(404,)),
+    Route("availability", "GET", "/calendar/feed", PROFESSIONAL, calendars.FeedRead),
+    Route("availability", "PATCH", "/calendar/feed", PROFESSIONAL, calendars.FeedRead,
+          body=calendars.FeedUpdate),
+    Route("availability", "POST", "/calendar/feed/rotate", PROFESSIONAL, calendars.FeedRead),
+    Route("availability", "GET", "/calendar/feed/<feed_token>.ics", NONE, CALENDAR),
+    Route("availability", "GET", "/calendar/sources", PROFESSIONAL, Page(calendars.SourceRead)),
+    Route("availability", "POST", "/calendar/sources", PROFESSIONAL, calendars.SourceRead, status=201,
+          body=calendars.SourceCreate, problems=(409,)),
+    Route("availability", "DELETE", "/calendar/sources/<int:source_id>", PROFESSIONAL, None),
+    Route("availability", "POST", "/calendar/sources/<int:source_id>/sync", PROFESSIONAL,
+          calendars.SourceRead),
     # appointments
     Route("appointments", "GET", "/appointments", PROFESSIONAL, Page(appointments.AppointmentRead),
           query=appointments.AppointmentQuery),

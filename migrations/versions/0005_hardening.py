@@ -9,8 +9,8 @@
   A trigger on professionals records each new slug there, and refuses (unique_violation on
   pk_public_slugs) a slug that another professional has or had.
 
-Revision ID: 0004
-Revises: 0003_blueprint_names
+Revision ID: 0005_hardening
+Revises: 0004_calendars
 """
 
 from collections.abc import Sequence
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003_blueprint_names"
+revision: str = "0005_hardening"
+down_revision: str | None = "0004_calendars"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
