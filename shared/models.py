@@ -31,7 +31,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import INET, JSONB, UUID, ExcludeConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB, UUID, ExcludeConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.secretbox import EncryptedText
@@ -214,6 +214,9 @@ class ProfessionalSettings(Base):
     minimum_notice_minutes: Mapped[int] = mapped_column(Integer, nullable=False, server_default="120")
     max_pending_public_bookings: Mapped[int] = mapped_column(Integer, nullable=False, server_default="3")
     locale: Mapped[str] = mapped_column(String(5), nullable=False, server_default="es")
+    # Sites that may show the booking page in a frame (its CSP frame-ancestors); empty: none may.
+    embed_origins: Mapped[list[str]] = mapped_column(ARRAY(String(200)), nullable=False,
+                                                     server_default=text("'{}'::varchar[]"))
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _updated()
 

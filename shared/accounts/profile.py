@@ -77,6 +77,8 @@ def update_settings(uow, *, professional_id: int, settings_in: dict[str, Any],
     for field, value in settings_in.items():
         if field == "default_appointment_status":
             value = DefaultAppointmentStatus(value)
+        elif field == "embed_origins":
+            value = list(dict.fromkeys(value))  # each site once, in the order given
         _apply(settings, field, value, changed)
     if changed:
         record(session, "settings.updated", origin, actor_user_id=actor_user_id,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from shared import fields as agenda_fields
 from shared.accounts import slugs
@@ -84,6 +86,23 @@ class ProfileUpdate(Schema):
     address = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=ADDRESS_LENGTH))
 
 
+MAX_EMBED_ORIGINS = 10
+# An origin a browser sends: https://host[:port] (http only for a developer's own machine). Nothing else
+# may reach the Content-Security-Policy it is written into.
+EMBED_ORIGIN = re.compile(r"(https://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
+                          r"|http://(localhost|127\.0\.0\.1))(:[0-9]{1,5})?")
+
+
+class EmbedOrigin(fields.String):
+    """A site that may show the booking page in a frame, as the origin its address bar shows."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        origin = super()._deserialize(value, attr, data, **kwargs).strip().rstrip("/").lower()
+        if len(origin) > 200 or not EMBED_ORIGIN.fullmatch(origin):
+            raise ValidationError("Give an origin such as https://www.example.com (no path).")
+        return origin
+
+
 class SettingsUpdate(Schema):
     """Any subset of the settings; those left out keep their value (a merge)."""
 
@@ -98,6 +117,7 @@ class SettingsUpdate(Schema):
     minimum_notice_minutes = StrictInteger(validate=validate.Range(0, 43200))
     max_pending_public_bookings = StrictInteger(validate=validate.Range(1, 50))
     locale = fields.String(validate=validate.OneOf(["es", "en"]))
+    embed_origins = fields.List(EmbedOrigin(), validate=validate.Length(max=MAX_EMBED_ORIGINS))
 
 
 SETTINGS_FIELDS = tuple(SettingsUpdate().fields)
@@ -116,6 +136,7 @@ class SettingsRead(Schema):
     minimum_notice_minutes = fields.Integer()
     max_pending_public_bookings = fields.Integer()
     locale = fields.String()
+    embed_origins = fields.List(fields.String())
     updated_at = agenda_fields.AwareDateTime()
 
 

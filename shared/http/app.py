@@ -103,8 +103,13 @@ def _preflight() -> Response | None:
 def _finish(response: Response) -> Response:
     request_id = g.get("request_id") or uuid.uuid4().hex
     response.headers[REQUEST_ID_HEADER] = request_id
+    # A page that lists the sites that may frame it (the booking page) sends no X-Frame-Options: it
+    # cannot name sites, and where both are sent some browsers obey the stricter one.
+    framable = "frame-ancestors 'none'" not in response.headers.get("Content-Security-Policy",
+                                                                   "frame-ancestors 'none'")
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if not (framable and name == "X-Frame-Options"):
+            response.headers.setdefault(name, value)
     response.headers.setdefault("Cache-Control", "no-store")
     if response.status_code == 204:
         response.headers.pop("Content-Type", None)

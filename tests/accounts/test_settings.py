@@ -11,6 +11,7 @@ DEFAULTS = {
     "reminder_time_before_appointment_minutes": 1440, "default_appointment_status": "confirmed",
     "allow_public_booking": True, "email_notification_enabled": True, "slot_interval_minutes": None,
     "buffer_minutes": 0, "minimum_notice_minutes": 120, "max_pending_public_bookings": 3, "locale": "es",
+    "embed_origins": [],
 }
 
 
@@ -112,3 +113,39 @@ def test_each_professional_sees_only_their_own_settings(pro, other_professional,
     client.put("/settings", headers=auth_headers(other_professional), json={"locale": "en"})
 
     assert client.get("/settings", headers=auth_headers(pro)).get_json()["locale"] == "es"
+
+
+def test_embed_origins_are_origins_each_once(pro, client, auth_headers):
+    response = client.put("/settings", headers=auth_headers(pro), json={"embed_origins": [
+        "https://www.Example.com/", "https://shop.example.com:8443", "https://www.example.com",
+        "http://localhost:3000"]})
+
+    assert response.status_code == 200
+    assert response.get_json()["embed_origins"] == [
+        "https://www.example.com", "https://shop.example.com:8443", "http://localhost:3000"]
+    assert client.put("/settings", headers=auth_headers(pro),
+                      json={"embed_origins": []}).get_json()["embed_origins"] == []
+
+
+@pytest.mark.parametrize("value", [
+    "http://www.example.com", "https://www.example.com/book", "https://*.example.com", "example.com",
+    "https://www.example.com; script-src *", "'self'", "https://user@example.com", "", "https://",
+    "https://www.example.com?x=1", 42,
+])
+def test_an_embed_origin_that_is_not_one_is_422(value, pro, client, auth_headers, snapshot):
+    before = snapshot()
+
+    response = client.put("/settings", headers=auth_headers(pro), json={"embed_origins": [value]})
+
+    assert response.status_code == 422
+    assert any(key.startswith("embed_origins") for key in response.get_json()["errors"])
+    assert snapshot() == before
+
+
+def test_at_most_ten_embed_origins(pro, client, auth_headers):
+    origins = [f"https://site{n}.example.com" for n in range(11)]
+
+    too_many = client.put("/settings", headers=auth_headers(pro), json={"embed_origins": origins})
+    assert too_many.status_code == 422
+    assert client.put("/settings", headers=auth_headers(pro),
+                      json={"embed_origins": origins[:10]}).status_code == 200

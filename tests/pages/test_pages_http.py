@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_time
 from sqlalchemy import func, select, update
 
 from shared import linktokens
@@ -168,6 +170,45 @@ def test_each_page_weighs_under_50_kb_with_its_css_and_js(gateway, practice):
         response = gateway.get(path)
         assert response.status_code == 200
         assert len(response.get_data()) + assets < PAGE_WEIGHT_LIMIT, path
+
+
+def test_only_the_booking_page_may_be_framed_and_only_by_the_listed_sites(gateway, practice, uow):
+    professional, services = practice
+    professional.settings.embed_origins = ["https://www.consulta-lucia.example", "https://blog.example.org"]
+    uow.commit()
+    response = gateway.get("/book/consulta-lucia")
+    assert ("frame-ancestors https://www.consulta-lucia.example https://blog.example.org"
+            in response.headers["Content-Security-Policy"])
+    assert "X-Frame-Options" not in response.headers
+    booked = book("consulta-lucia", services[0].id)
+    for path in (f"/manage/{booked.cancellation_token}", "/reset-password?token=" + "A" * 43, "/book/nobody"):
+        other = gateway.get(path)
+        assert "frame-ancestors 'none'" in other.headers["Content-Security-Policy"], path
+        assert other.headers["X-Frame-Options"] == "DENY"
+
+
+def test_dst_days_show_the_wall_clock_of_the_day(gateway, practice, uow):
+    """On the day Madrid changes its clocks, 09:00 in Madrid moves to another hour in New York (which
+    changes on another day): the day before and the day itself each show their own wall-clock times."""
+    professional, services = practice
+    professional.settings.booking_advance_days = 365
+    uow.commit()
+    madrid, new_york = ZoneInfo("Europe/Madrid"), ZoneInfo("America/New_York")
+    day = dt.datetime.now(madrid).date() + dt.timedelta(days=2)
+    while (dt.datetime.combine(day, dt.time(12), madrid).utcoffset()
+           == dt.datetime.combine(day - dt.timedelta(days=1), dt.time(12), madrid).utcoffset()):
+        day += dt.timedelta(days=1)
+    starts = {}
+    for date in (day - dt.timedelta(days=1), day):
+        html = _html(gateway.get(f"/book/consulta-lucia?service={services[0].id}&date={date}"
+                                 "&tz=America/New_York&lang=en"))
+        nine = dt.datetime.combine(date, dt.time(9), tzinfo=madrid).astimezone(new_york)
+        first = dt.datetime.fromisoformat(re.search(r'id="slot-1" value="([^"]+)"', html).group(1))
+        assert first == nine
+        label = re.search(r'<label for="slot-1">([^<]+)</label>', html).group(1)
+        assert label == format_time(nine, "short", tzinfo=new_york, locale="en")
+        starts[date] = label
+    assert len(set(starts.values())) == 2, starts
 
 
 def test_the_verification_link_asks_then_confirms_the_address(gateway, uow, session):

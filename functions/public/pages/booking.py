@@ -14,7 +14,7 @@ from shared.pages import render, security
 
 from ..booking import _actor, count_booking, limit_booking
 from ..slots import limit_slot_lookup
-from . import bp, days, forms
+from . import bp, days, forms, manage
 
 # Form field -> the public booking body's field.
 BOOKING_FIELDS = {"service_id": "service_id", "start_datetime": "start_datetime", "name": "name",
@@ -48,7 +48,8 @@ def _page(uow, slug: str, *, service_raw: str | None, day_raw: str | None, statu
     if errors and status == 200:
         status = 422
     return render.render(
-        "book.html", status=status, frame_ancestors=None, profile=profile, settings=settings, service=service,
+        "book.html", status=status, frame_ancestors=list(settings.embed_origins), profile=profile,
+        settings=settings, service=service,
         choice=choice, zone=zone, professional_zone=profile["timezone"], errors=errors, alert=alert,
         values=values or {}, slug=slug)
 
@@ -83,5 +84,12 @@ def book(slug: str):
                          alert=render.conflict_message(conflict.extra), values=values)
     count_booking(slug)
     if isinstance(result, ClientRequestView):
-        return redirect(render.page_url(f"/manage/{result.request_token}", done="requested"), code=303)
-    return redirect(render.page_url(f"/manage/{result.cancellation_token}", done="booked"), code=303)
+        token, done = result.request_token, "requested"
+    else:
+        token, done = result.cancellation_token, "booked"
+    if request.headers.get("Sec-Fetch-Dest") == "iframe":
+        # Inside the professional's site the manage page may not be framed: answer here instead.
+        with unit_of_work() as uow:
+            view, profile = manage.load(uow, token)
+            return manage.page(view, profile, token, status=201, done=done, framed=True)
+    return redirect(render.page_url(f"/manage/{token}", done=done), code=303)

@@ -26,7 +26,7 @@ def _limit() -> None:
     limit_token_use()
 
 
-def _load(uow, token: str):
+def load(uow, token: str):
     """The link's view and the professional's public profile (language, horizon)."""
     view = get_by_token(uow, token=token)
     profile = accounts.public_profile(uow, slug=view.professional_slug)
@@ -34,12 +34,16 @@ def _load(uow, token: str):
     return view, profile
 
 
-def _manage(view, profile, token: str, *, status: int = 200, alert: str | None = None):
-    done = request.args.get("done")
+def page(view, profile, token: str, *, status: int = 200, alert: str | None = None, done: str | None = None,
+         framed: bool = False):
+    """The manage page; `framed` when it answers the booking form inside the professional's site (there
+    it may be framed as the booking page may, and its links open our site in the whole window)."""
+    done = done or request.args.get("done")
     return render.render(
         "manage.html", status=status, view=view, profile=profile, token=token,
         is_request=isinstance(view, ClientRequestView), zone=g.tz_chosen or view.timezone,
-        done=done if done in DONE else None, alert=alert)
+        done=done if done in DONE else None, alert=alert, framed=framed,
+        frame_ancestors=list(profile["settings"].embed_origins) if framed else None)
 
 
 @bp.get("/manage/<token>")
@@ -47,8 +51,8 @@ def manage_page(token: str):
     render.begin()
     _limit()
     with unit_of_work() as uow:
-        view, profile = _load(uow, token)
-        return _manage(view, profile, token)
+        view, profile = load(uow, token)
+        return page(view, profile, token)
 
 
 @bp.post("/manage/<token>/cancel")
@@ -62,14 +66,14 @@ def cancel(token: str):
             appointment_status.cancel(uow, _actor(), token=token)
     except Conflict as conflict:
         with unit_of_work() as uow:
-            view, profile = _load(uow, token)
-            return _manage(view, profile, token, status=409, alert=render.conflict_message(conflict.extra))
+            view, profile = load(uow, token)
+            return page(view, profile, token, status=409, alert=render.conflict_message(conflict.extra))
     return redirect(render.page_url(f"/manage/{token}", done="cancelled"), code=303)
 
 
 def _reschedule_page(uow, token: str, *, status: int = 200, alert: str | None = None,
                      errors: dict | None = None):
-    view, profile = _load(uow, token)
+    view, profile = load(uow, token)
     if isinstance(view, ClientRequestView):
         raise NotFound("This link does not manage an appointment.")
     zone = g.tz_chosen or view.timezone
