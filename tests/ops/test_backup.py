@@ -19,7 +19,7 @@ from tests.factories import make_appointment, make_client, make_professional, ma
 
 BACKUP = REPO / "openfaas" / "backup" / "backup.sh"
 RESTORE = REPO / "openfaas" / "backup" / "restore.sh"
-# Named per run: other runs of the suite may share the server.
+# Per run, like the suite's own database: runs side by side must not drop each other's.
 SOURCE, TARGET = f"agenda_backup_source_{RUN_ID}", f"agenda_backup_target_{RUN_ID}"
 DUMP_NAME = re.compile(r"agenda-\d{8}T\d{6}Z\.dump")
 
