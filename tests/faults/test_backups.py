@@ -17,12 +17,13 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from shared.models import Notification
-from tests.conftest import REPO, create_database, drop_database, migrate
+from tests.conftest import REPO, RUN_ID, create_database, drop_database, migrate
 from tests.factories import make_appointment, make_client, make_professional, make_service
 
 BACKUP = REPO / "openfaas" / "backup" / "backup.sh"
 RESTORE = REPO / "openfaas" / "backup" / "restore.sh"
-SOURCE, TARGET = "agenda_versions_source", "agenda_versions_target"
+# Named per run: other runs of the suite may share the machine's server.
+SOURCE, TARGET = f"agenda_versions_source_{RUN_ID}", f"agenda_versions_target_{RUN_ID}"
 
 
 def embedded_bindir() -> Path:

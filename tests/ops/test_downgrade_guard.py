@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from tests.conftest import REPO, create_database, drop_database, migrate
+from tests.conftest import REPO, RUN_ID, create_database, drop_database, migrate
 from tests.factories import make_professional
 
-DATABASE = "agenda_downgrade_guard"
+DATABASE = f"agenda_downgrade_guard_{RUN_ID}"  # per run: other runs may share the server
 
 
 @pytest.fixture
