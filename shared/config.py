@@ -9,8 +9,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from shared.secretbox import EncryptionKeyError, Keyring
+from shared.timeouts import DEFAULT_REQUEST_TIMEOUT_SECONDS
 
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
+# SMTP_SECURITY and the port it implies unless SMTP_PORT says otherwise.
+SMTP_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
 
 class ConfigError(RuntimeError):
@@ -21,7 +24,10 @@ class ConfigError(RuntimeError):
 class Settings:
     environment: str
     database_url: str
+    database_statement_timeout_ms: int
+    database_lock_timeout_ms: int
     redis_url: str | None
+    redis_timeout_ms: int
     jwt_secret: str
     jwt_previous_secrets: tuple[str, ...]
     jwt_key_id: str
@@ -37,6 +43,13 @@ class Settings:
     email_backend: str
     email_dir: str
     email_sender: str
+    email_timeout_seconds: int
+    smtp_host: str | None
+    smtp_port: int
+    smtp_security: str
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_ca_file: str | None
     ses_region: str
     ses_endpoint_url: str | None
     aws_access_key_id: str | None
@@ -46,6 +59,7 @@ class Settings:
     huey_backend: str
     huey_sqlite_path: str
     trusted_proxy_count: int
+    request_timeout_seconds: int
     keyring: Keyring
     record_retention_months: int
 
@@ -145,8 +159,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         dashboard_base_url = _url("DASHBOARD_BASE_URL", dashboard, ("http", "https")).rstrip("/")
 
     email_backend = get("EMAIL_BACKEND") or "ses"
-    if email_backend not in ("ses", "file"):
-        raise ConfigError(f"EMAIL_BACKEND must be ses or file, got {email_backend!r}")
+    if email_backend not in ("ses", "smtp", "file"):
+        raise ConfigError(f"EMAIL_BACKEND must be ses, smtp or file, got {email_backend!r}")
+    smtp_security = get("SMTP_SECURITY") or "starttls"
+    if smtp_security not in SMTP_PORTS:
+        raise ConfigError(f"SMTP_SECURITY must be starttls, tls or none, got {smtp_security!r}")
+    smtp_host, smtp_username = get("SMTP_HOST"), get("SMTP_USERNAME")
+    if email_backend == "smtp" and not smtp_host:
+        raise ConfigError("SMTP_HOST is required with EMAIL_BACKEND=smtp")
+    if smtp_username and smtp_security == "none":
+        raise ConfigError("SMTP_USERNAME needs SMTP_SECURITY starttls or tls: "
+                          "a password is never sent in clear")
 
     huey_backend = get("HUEY_BACKEND") or ("redis" if redis_url else "sqlite")
     if huey_backend not in ("redis", "sqlite", "memory"):
@@ -158,6 +181,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     if ses_endpoint:
         _url("SES_ENDPOINT_URL", ses_endpoint, ("http", "https"))
 
+    statement_timeout = _int("DATABASE_STATEMENT_TIMEOUT_MS", get("DATABASE_STATEMENT_TIMEOUT_MS"), 5000,
+                             100, 600_000)
+    lock_timeout = _int("DATABASE_LOCK_TIMEOUT_MS", get("DATABASE_LOCK_TIMEOUT_MS"), 2000, 10, 600_000)
+    if lock_timeout > statement_timeout:
+        raise ConfigError("DATABASE_LOCK_TIMEOUT_MS must not exceed DATABASE_STATEMENT_TIMEOUT_MS "
+                          f"({lock_timeout} > {statement_timeout})")
+
     origins = tuple(o.strip().rstrip("/") for o in (get("CORS_ORIGINS") or "").split(",") if o.strip())
     for origin in origins:
         _url("CORS_ORIGINS", origin, ("http", "https"))
@@ -167,7 +197,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     return Settings(
         environment=environment,
         database_url=_database_url(get("DATABASE_URL")),
+        database_statement_timeout_ms=statement_timeout,
+        database_lock_timeout_ms=lock_timeout,
         redis_url=redis_url,
+        redis_timeout_ms=_int("REDIS_TIMEOUT_MS", get("REDIS_TIMEOUT_MS"), 500, 50, 10_000),
         jwt_secret=jwt_secret,
         jwt_previous_secrets=previous,
         jwt_key_id=get("JWT_KEY_ID") or "k1",
@@ -183,6 +216,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         email_backend=email_backend,
         email_dir=get("EMAIL_DIR") or ".data/outbox",
         email_sender=get("EMAIL_SENDER") or "Agenda <no-reply@agenda.example>",
+        email_timeout_seconds=_int("EMAIL_TIMEOUT_SECONDS", get("EMAIL_TIMEOUT_SECONDS"), 10, 1, 60),
+        smtp_host=smtp_host,
+        smtp_port=_int("SMTP_PORT", get("SMTP_PORT"), SMTP_PORTS[smtp_security], 1, 65535),
+        smtp_security=smtp_security,
+        smtp_username=smtp_username,
+        smtp_password=get("SMTP_PASSWORD"),
+        smtp_ca_file=get("SMTP_CA_FILE"),
         ses_region=get("SES_REGION") or "eu-west-1",
         ses_endpoint_url=ses_endpoint,
         aws_access_key_id=get("AWS_ACCESS_KEY_ID"),
@@ -192,6 +232,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         huey_backend=huey_backend,
         huey_sqlite_path=get("HUEY_SQLITE_PATH") or ".data/huey.sqlite3",
         trusted_proxy_count=_int("TRUSTED_PROXY_COUNT", get("TRUSTED_PROXY_COUNT"), 0, 0, 5),
+        request_timeout_seconds=_int("REQUEST_TIMEOUT_SECONDS", get("REQUEST_TIMEOUT_SECONDS"),
+                                     DEFAULT_REQUEST_TIMEOUT_SECONDS, 1, 300),
         keyring=keyring,
         record_retention_months=_int("RECORD_RETENTION_MONTHS", get("RECORD_RETENTION_MONTHS"), 24, 1, 240),
     )

@@ -57,3 +57,7 @@ class RateLimited(AgendaError):
 
 class ServiceUnavailable(AgendaError):
     """A dependency (database, queue) is not reachable."""
+
+
+class TimedOut(ServiceUnavailable):
+    """The request ran out of its time (REQUEST_TIMEOUT_SECONDS) before an answer was ready."""

@@ -10,7 +10,7 @@ import zoneinfo
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 __all__ = ["AwareDateTime", "Date", "DateOrDateTime", "Decimal", "Email", "IanaTimezone", "JsonBoolean",
-           "PeriodQuery", "Price", "StrictInteger", "Text", "Time"]
+           "PeriodQuery", "Price", "QueryInteger", "StrictInteger", "Text", "Time"]
 
 # RFC 3339 date-time; seconds may be left out ("09:00+02:00"), the offset is checked separately
 # so a missing one gets its own message.
@@ -158,6 +158,17 @@ class StrictInteger(fields.Integer):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class QueryInteger(fields.Integer):
+    """A whole number as a query string carries it: ASCII digits only ("7"; not "7.0", "+7", " 7", "7_0")."""
+
+    default_error_messages = {"invalid": "Give a whole number (digits only)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
 

@@ -1,18 +1,35 @@
-"""Rate limits shared by every replica (Redis in production, memory in a single local process)."""
+"""Rate limits shared by every replica (Redis in production, memory in a single local process).
+
+When the shared storage does not answer, counting goes on in this process's memory (a per-process
+limit, looser than the shared one by the number of replicas) rather than refusing every client: the
+switch is logged once, each request counted there adds to agenda_rate_limit_fallbacks_total, and the
+storage is tried again RETRY_STORAGE_SECONDS later.
+"""
 
 from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import math
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
+from shared import metrics
 from shared.config import get_settings
 from shared.errors import RateLimited, ServiceUnavailable
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 _lock = threading.Lock()
 _limiters: dict = {}
+MEMORY_URL = "memory://"
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+# While the storage is unreachable, each request would otherwise wait its timeout before falling back.
+RETRY_STORAGE_SECONDS = 5.0
 
 
 def _limiter(storage_url: str):
@@ -24,12 +41,93 @@ def _limiter(storage_url: str):
     # Built under a lock: the storage checks its client library on creation, which is not thread-safe.
     with _lock:
         if storage_url not in _limiters:
-            _limiters[storage_url] = MovingWindowRateLimiter(storage_from_string(storage_url))
+            options = {}
+            if storage_url.startswith(REDIS_SCHEMES):
+                from shared.redisconn import client_options
+
+                options = client_options(get_settings())
+            _limiters[storage_url] = MovingWindowRateLimiter(storage_from_string(storage_url, **options))
         return _limiters[storage_url]
 
 
 def limiter():
-    return _limiter(get_settings().rate_limit_storage_url)
+    """The limiter on the configured storage, falling back to process memory while that is unreachable."""
+    return _FallbackLimiter(get_settings().rate_limit_storage_url)
+
+
+class _FallbackLimiter:
+    """A limiter whose every call runs on the configured storage, or on memory while that does not answer."""
+
+    def __init__(self, storage_url: str):
+        self.storage_url = storage_url
+
+    def __getattr__(self, name: str):
+        shared, memory = getattr(_limiter(self.storage_url), name), getattr(_limiter(MEMORY_URL), name)
+
+        def call(*args, **kwargs):
+            return with_fallback(self.storage_url, lambda: shared(*args, **kwargs),
+                                 lambda: memory(*args, **kwargs))
+
+        return call
+
+
+class _Fallback:
+    """Whether the shared storage is in use, or process memory while it is unreachable."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.failed_at = 0.0  # time.monotonic() of the last failure
+        self.degraded = False
+
+    def call(self, shared: Callable[[], T], memory: Callable[[], T]) -> T:
+        """shared() while the storage answers; memory() when it fails or failed moments ago."""
+        if not self.degraded or time.monotonic() - self.failed_at >= RETRY_STORAGE_SECONDS:
+            try:
+                result = shared()
+            except Exception as exc:
+                if not _unreachable(exc):
+                    raise
+                self._failed(exc)
+            else:
+                if self.degraded:
+                    self._recovered()
+                return result
+        metrics.rate_limit_fallbacks.inc()
+        return memory()
+
+    def _failed(self, exc: Exception) -> None:
+        with self._lock:
+            self.failed_at = time.monotonic()
+            first = not self.degraded
+            self.degraded = True
+        if first:
+            log.warning("rate-limit storage unreachable (%s: %s): counting in process memory until it "
+                        "answers", type(exc).__name__, exc)
+
+    def _recovered(self) -> None:
+        with self._lock:
+            first, self.degraded = self.degraded, False
+        if first:
+            log.warning("rate-limit storage answers again: shared counting resumed")
+
+
+def _unreachable(exc: Exception) -> bool:
+    """A connection-level failure of the storage (refused, reset, timed out), not a bug of ours."""
+    import redis
+
+    return isinstance(exc, (redis.RedisError, OSError))
+
+
+_fallbacks: dict[str, _Fallback] = {}
+
+
+def with_fallback(storage_url: str, shared: Callable[[], T], memory: Callable[[], T]) -> T:
+    """Run shared() against the storage at storage_url, or memory() while that storage is unreachable."""
+    state = _fallbacks.get(storage_url)
+    if state is None:
+        with _lock:
+            state = _fallbacks.setdefault(storage_url, _Fallback())
+    return state.call(shared, memory)
 
 
 def hit(rule: str, *identifiers: str, detail: str = "Too many requests. Try again later.") -> None:

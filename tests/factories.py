@@ -70,10 +70,10 @@ def make_client(session, professional: m.Professional, *, name: str = "Ana Clien
     return client
 
 
-def make_block(session, professional: m.Professional, *, day_of_week: int | None = None,
+def make_block(session, professional: m.Professional, *, weekday: int | None = None,
                specific_date: dt.date | None = None, start: str = "09:00", end: str = "13:00"):
     block = m.AvailabilityBlock(professional_id=professional.id, is_recurring=specific_date is None,
-                                day_of_week=day_of_week, specific_date=specific_date,
+                                weekday=weekday, specific_date=specific_date,
                                 start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end))
     session.add(block)
     session.flush()

@@ -31,7 +31,7 @@ def _apply(target: Any, field: str, value: Any, changed: list[str]) -> None:
 
 
 def update_profile(uow, *, user_id: int, profile_in: dict[str, Any], origin: Origin = NO_ORIGIN) -> dict:
-    """Change any of name, business_name, public_slug (409 if taken), timezone, phone, bio."""
+    """Change any of name, business_name, public_slug (409 if taken), timezone, phone, bio, address."""
     session = uow.session
     me = get_me(uow, user_id=user_id)
     user, professional = me["user"], me["professional"]
@@ -59,7 +59,8 @@ def update_profile(uow, *, user_id: int, profile_in: dict[str, Any], origin: Ori
 
 def get_settings(uow, *, professional_id: int) -> ProfessionalSettings:
     """The professional's booking settings."""
-    settings = uow.session.get(ProfessionalSettings, professional_id)
+    settings = uow.session.scalar(
+        select(ProfessionalSettings).where(ProfessionalSettings.professional_id == professional_id))
     if settings is None:
         raise NotFound("No settings for this professional.")
     return settings
@@ -78,7 +79,7 @@ def update_settings(uow, *, professional_id: int, settings_in: dict[str, Any],
     if changed:
         record(session, "settings.updated", origin, actor_user_id=actor_user_id,
                professional_id=professional_id, entity_type="professional_settings",
-               entity_id=professional_id, metadata={"fields": sorted(changed)})
+               entity_id=settings.id, metadata={"fields": sorted(changed)})
         session.flush()
         session.refresh(settings)
         uow.commit()
@@ -103,4 +104,5 @@ def public_profile(uow, *, slug: str) -> dict[str, Any]:
     ).all()
     return {"name": name, "business_name": professional.business_name,
             "public_slug": professional.public_slug, "timezone": professional.timezone,
-            "bio": professional.bio, "services": services, "settings": professional.settings}
+            "bio": professional.bio, "address": professional.address, "services": services,
+            "settings": professional.settings}

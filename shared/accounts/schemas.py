@@ -11,6 +11,7 @@ from shared.fields import JsonBoolean, StrictInteger, Text
 NAME_LENGTH = 200
 PHONE_LENGTH = 40
 BIO_LENGTH = 5000
+ADDRESS_LENGTH = 500
 SECRET_LENGTH = 1024  # passwords and tokens: generous, but bounded before any hashing happens
 
 
@@ -73,6 +74,7 @@ class ProfileUpdate(Schema):
     timezone = agenda_fields.IanaTimezone()
     phone = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=PHONE_LENGTH))
     bio = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=BIO_LENGTH))
+    address = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=ADDRESS_LENGTH))
 
 
 class SettingsUpdate(Schema):
@@ -95,6 +97,7 @@ SETTINGS_FIELDS = tuple(SettingsUpdate().fields)
 
 
 class SettingsRead(Schema):
+    id = fields.Integer()
     booking_advance_days = fields.Integer()
     cancellation_policy_hours = fields.Integer()
     reminder_time_before_appointment_minutes = fields.Integer()
@@ -126,6 +129,7 @@ class ProfessionalRead(Schema):
     timezone = fields.String()
     phone = fields.String(allow_none=True)
     bio = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
     is_active = fields.Boolean()
     created_at = agenda_fields.AwareDateTime()
     updated_at = agenda_fields.AwareDateTime()
@@ -164,4 +168,5 @@ class PublicProfileRead(Schema):
     public_slug = fields.String()
     timezone = fields.String()
     bio = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
     services = fields.List(fields.Nested(PublicServiceRead))

@@ -30,7 +30,7 @@ from shared.accounts.profile import (  # noqa: F401  (the profile services are p
 )
 from shared.accounts.tokens import issue_access_token
 from shared.errors import BadRequest, Conflict, Gone, NotFound, RateLimited, Unauthenticated
-from shared.models import PasswordResetToken, Professional, ProfessionalSettings, User, UserRole
+from shared.models import PasswordReset, Professional, ProfessionalSettings, User, UserRole
 from shared.notifications import outbox
 
 # Per client address, shared by every replica through the rate-limit storage.
@@ -166,11 +166,11 @@ def forgot_password(uow, *, email: str, origin: Origin = NO_ORIGIN) -> None:
     except RateLimited:
         return
     _token, nonce, token_hash = linktokens.new_token("password_reset")
-    row = PasswordResetToken(user_id=user.id, token_hash=token_hash, token_nonce=nonce,
+    row = PasswordReset(user_id=user.id, token_hash=token_hash, token_nonce=nonce,
                              expires_at=dt.datetime.now(dt.UTC) + RESET_TOKEN_LIFETIME)
     session.add(row)
     session.flush()
-    outbox.enqueue(session, kind="password_reset", recipient=user.email, user_id=user.id,
+    outbox.enqueue(session, type="password_reset", recipient=user.email, user_id=user.id,
                    payload={"password_reset_token_id": row.id})
     record(session, "auth.password_reset_requested", origin, actor_user_id=user.id, entity_type="user",
            entity_id=user.id)
@@ -178,12 +178,12 @@ def forgot_password(uow, *, email: str, origin: Origin = NO_ORIGIN) -> None:
 
 
 def _usable_reset_token(session, token: str, now: dt.datetime, *,
-                        lock: bool) -> tuple[PasswordResetToken, User]:
+                        lock: bool) -> tuple[PasswordReset, User]:
     """The reset token's row and its user; BadRequest when unknown, Gone when used, expired or void."""
     row = None
     if linktokens.looks_like_token(token):
-        query = select(PasswordResetToken).where(
-            PasswordResetToken.token_hash == linktokens.hash_token(token))
+        query = select(PasswordReset).where(
+            PasswordReset.token_hash == linktokens.hash_token(token))
         row = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if row is None:
         raise BadRequest(INVALID_RESET)
@@ -211,8 +211,8 @@ def reset_password(uow, *, token: str, password: str, origin: Origin = NO_ORIGIN
     validate_password(password)
     user.password_hash = hash_password(password)
     # This token and any other outstanding one for the account are spent.
-    session.execute(update(PasswordResetToken).where(
-        PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)).values(used_at=now))
+    session.execute(update(PasswordReset).where(
+        PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)).values(used_at=now))
     refresh.revoke_all_for_user(session, user.id)
     record(session, "auth.password_reset_completed", origin, actor_user_id=user.id, entity_type="user",
            entity_id=user.id)

@@ -69,7 +69,7 @@ def get_all_blocks(uow, *, professional_id: int, limit: int,
     """A page of the professional's blocks: weekly ones by weekday and time, then one-off ones by date."""
     query = select(AvailabilityBlock).where(AvailabilityBlock.professional_id == professional_id)
     total = uow.session.scalar(select(func.count()).select_from(query.subquery()))
-    order = (AvailabilityBlock.is_recurring.desc(), AvailabilityBlock.day_of_week,
+    order = (AvailabilityBlock.is_recurring.desc(), AvailabilityBlock.weekday,
              AvailabilityBlock.specific_date, AvailabilityBlock.start_time, AvailabilityBlock.id)
     return list(uow.session.scalars(query.order_by(*order).limit(limit).offset(offset))), total
 
@@ -78,8 +78,8 @@ def create_block(uow, *, professional_id: int, block_in: dict[str, Any]) -> Avai
     """Add a weekly or one-off block; Conflict when it overlaps another block of the same day."""
     _lock_professional(uow.session, professional_id)
     block = AvailabilityBlock(professional_id=professional_id,
-                              is_recurring=block_in.get("day_of_week") is not None,
-                              day_of_week=block_in.get("day_of_week"),
+                              is_recurring=block_in.get("weekday") is not None,
+                              weekday=block_in.get("weekday"),
                               specific_date=block_in.get("specific_date"),
                               start_time=block_in["start_time"], end_time=block_in["end_time"])
     _check_no_overlap(uow.session, block)
@@ -91,13 +91,18 @@ def create_block(uow, *, professional_id: int, block_in: dict[str, Any]) -> Avai
 
 
 def update_block(uow, *, professional_id: int, block_id: int, block_in: dict[str, Any]) -> AvailabilityBlock:
-    """Change a block (day_of_week makes it weekly, specific_date a one-off); same rules as creating one."""
+    """Change a block (weekday makes it weekly, specific_date a one-off); same rules as creating one."""
     _lock_professional(uow.session, professional_id)
     block = get_block(uow, professional_id=professional_id, block_id=block_id)
-    if "day_of_week" in block_in:
-        block.is_recurring, block.day_of_week, block.specific_date = True, block_in["day_of_week"], None
+    recurring = block_in.get("is_recurring", block.is_recurring)
+    if recurring != block.is_recurring and not {"weekday", "specific_date"} & set(block_in):
+        needed = "weekday" if recurring else "specific_date"
+        raise ValidationFailed(errors={needed: [f"Give {needed} to make the block "
+                                                f"{'weekly' if recurring else 'a one-off'}."]})
+    if "weekday" in block_in:
+        block.is_recurring, block.weekday, block.specific_date = True, block_in["weekday"], None
     if "specific_date" in block_in:
-        block.is_recurring, block.day_of_week, block.specific_date = False, None, block_in["specific_date"]
+        block.is_recurring, block.weekday, block.specific_date = False, None, block_in["specific_date"]
     block.start_time = block_in.get("start_time", block.start_time)
     block.end_time = block_in.get("end_time", block.end_time)
     if block.start_time >= block.end_time:
@@ -125,7 +130,7 @@ def _lock_professional(session, professional_id: int) -> None:
 def _check_no_overlap(session, block: AvailabilityBlock) -> None:
     if block.is_recurring:
         same_day = and_(AvailabilityBlock.is_recurring.is_(True),
-                        AvailabilityBlock.day_of_week == block.day_of_week)
+                        AvailabilityBlock.weekday == block.weekday)
     else:
         same_day = and_(AvailabilityBlock.is_recurring.is_(False),
                         AvailabilityBlock.specific_date == block.specific_date)
@@ -253,7 +258,7 @@ def _offered(session, *, professional: Professional, service: Service, date_from
 
     slots = slot_engine.compute_slots(
         timezone=professional.timezone, date_from=date_from, date_to=date_to,
-        weekly_blocks=[slot_engine.WeeklyBlock(r.day_of_week, r.start_time, r.end_time)
+        weekly_blocks=[slot_engine.WeeklyBlock(r.weekday, r.start_time, r.end_time)
                        for r in rows if r.kind == _BLOCK and r.is_recurring],
         dated_blocks=[slot_engine.DatedBlock(r.specific_date, r.start_time, r.end_time)
                       for r in rows if r.kind == _BLOCK and not r.is_recurring],
@@ -278,7 +283,7 @@ def _availability_statement(ignore_appointment: bool, extra=None):
     row of its own kind carrying a value the caller wants in the same round trip.
     """
     blocks = (
-        select(literal(_BLOCK).label("kind"), AvailabilityBlock.is_recurring, AvailabilityBlock.day_of_week,
+        select(literal(_BLOCK).label("kind"), AvailabilityBlock.is_recurring, AvailabilityBlock.weekday,
                AvailabilityBlock.specific_date, AvailabilityBlock.start_time, AvailabilityBlock.end_time,
                cast(null(), _TS).label("start_datetime"), cast(null(), _TS).label("end_datetime"),
                cast(null(), Integer).label("n"))

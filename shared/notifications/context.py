@@ -18,7 +18,7 @@ from shared.models import (
     Appointment,
     AppointmentRequest,
     Notification,
-    PasswordResetToken,
+    PasswordReset,
     Professional,
     PublicLink,
     RequestStatus,
@@ -80,12 +80,12 @@ class Letter:
 
 def build_letter(session, notification: Notification, *, now: dt.datetime, public_base_url: str) -> Letter:
     """Re-read what the notification refers to, check it still applies, and build the template context."""
-    if notification.kind == "password_reset":
+    if notification.type == "password_reset":
         return _password_reset(session, notification, now, public_base_url)
     professional = _professional(session, notification.professional_id)
     if not professional.settings.email_notification_enabled:
         raise Skip("the professional has turned e-mail notifications off")
-    if notification.kind in REQUEST_KINDS:
+    if notification.type in REQUEST_KINDS:
         return _request_letter(session, notification, professional, public_base_url)
     return _appointment_letter(session, notification, professional, now, public_base_url)
 
@@ -117,7 +117,7 @@ def _manage_url(session, public_base_url: str, owner_column, owner_id: int | Non
                           .order_by(PublicLink.id.desc()).limit(1))
     if link is None:
         return None
-    return links.manage_url(public_base_url, linktokens.derive(link.purpose.value, link.token_nonce))
+    return links.manage_url(public_base_url, linktokens.derive(link.type.value, link.token_nonce))
 
 
 def _moment(value: Any) -> dt.datetime | None:
@@ -126,7 +126,7 @@ def _moment(value: Any) -> dt.datetime | None:
 
 def _appointment_letter(session, notification: Notification, professional: Professional, now: dt.datetime,
                         public_base_url: str) -> Letter:
-    kind, payload = notification.kind, notification.payload or {}
+    kind, payload = notification.type, notification.payload or {}
     appointment = session.scalar(
         select(Appointment).where(Appointment.id == notification.appointment_id)
         .options(joinedload(Appointment.client), joinedload(Appointment.service)))
@@ -185,7 +185,7 @@ def _invite(kind: str, appointment: Appointment, professional: Professional, con
 
 def _request_letter(session, notification: Notification, professional: Professional,
                     public_base_url: str) -> Letter:
-    kind, payload = notification.kind, notification.payload or {}
+    kind, payload = notification.type, notification.payload or {}
     request = session.get(AppointmentRequest, notification.appointment_request_id or 0)
     if request is None or request.professional_id != professional.id:
         raise Undeliverable(f"'{kind}' needs an appointment request of the professional.")
@@ -194,9 +194,9 @@ def _request_letter(session, notification: Notification, professional: Professio
     if service is None:
         raise Undeliverable(f"'{kind}' needs the requested service.")
     context = _common(professional, public_base_url) | {
-        "client_name": request.name, "client_email": request.email, "client_phone": request.phone,
-        "client_comment": request.client_comment, "service_name": service.name,
-        "start": request.start_datetime,
+        "client_name": request.client_name, "client_email": request.client_email,
+        "client_phone": request.client_phone, "client_comment": request.client_comment,
+        "service_name": service.name, "start": request.requested_datetime,
         "end": request.end_datetime, "reason": payload.get("reason"),
     }
     if kind == "request_received_professional" and request.status == RequestStatus.pending:
@@ -212,7 +212,7 @@ def _request_letter(session, notification: Notification, professional: Professio
 
 def _password_reset(session, notification: Notification, now: dt.datetime, public_base_url: str) -> Letter:
     token_id = (notification.payload or {}).get("password_reset_token_id")
-    token = session.get(PasswordResetToken, int(token_id)) if token_id is not None else None
+    token = session.get(PasswordReset, int(token_id)) if token_id is not None else None
     user = session.get(User, notification.user_id or 0)
     if token is None or user is None or token.user_id != user.id:
         raise Skip("the password reset token no longer exists")

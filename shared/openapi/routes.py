@@ -71,6 +71,8 @@ class Route:
 
 ROUTES: list[Route] = [
     Route(EVERY_FUNCTION, "GET", "/metrics", METRICS, TEXT, problems=(404,)),
+    # of-watchdog's readiness check (ready_path); no root route, so not in the public document.
+    Route(EVERY_FUNCTION, "GET", "/_/ready", NONE, TEXT),
     Route("health", "GET", "/health", NONE, common.HealthRead),
     Route("health", "GET", "/health/ping", PROFESSIONAL, common.PingRead),
     # auth

@@ -51,11 +51,11 @@ def refuse_while_anything_is_ahead(session, *, professional_id: int, now: dt.dat
     requests = select(AppointmentRequest.id).where(AppointmentRequest.professional_id == professional_id,
                                                    AppointmentRequest.status == RequestStatus.pending)
     notices = select(func.count()).select_from(Notification).where(
-        Notification.professional_id == professional_id, Notification.kind.in_(CLOSING_NOTICES),
+        Notification.professional_id == professional_id, Notification.type.in_(CLOSING_NOTICES),
         Notification.status.in_(UNSENT))
     if client is not None:
         appointments = appointments.where(Appointment.client_id == client.id)
-        requests = requests.where(AppointmentRequest.email == client.email)
+        requests = requests.where(AppointmentRequest.client_email == client.email)
         notices = notices.where(Notification.recipient == client.email)
     upcoming, waiting = list(session.scalars(appointments)), list(session.scalars(requests))
     if upcoming or waiting:

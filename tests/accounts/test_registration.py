@@ -208,7 +208,7 @@ def test_registration_is_audited_without_secrets(register, rows):
 
     [row] = rows("SELECT * FROM audit_logs")
     assert row["action"] == "user.registered"
-    assert row["actor_user_id"] == response.get_json()["user"]["id"]
+    assert row["user_id"] == response.get_json()["user"]["id"]
     assert str(row["ip_address"]) == "192.0.2.44"
     assert row["request_id"] == response.headers["X-Request-ID"]
     assert STRONG_PASSWORD not in str(row["metadata"])

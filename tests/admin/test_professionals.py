@@ -216,7 +216,7 @@ def test_deactivation_locks_the_account_out_revokes_sessions_and_hides_the_publi
                                              "password": DEFAULT_PASSWORD}).status_code == 401
     assert gateway.get(f"/professionals/{professional.public_slug}/public").status_code == 404
     (row,) = audit_rows(uow, "professional.deactivated")
-    assert (row.actor_user_id, row.professional_id, row.entity_type, row.entity_id) == (
+    assert (row.user_id, row.professional_id, row.entity_type, row.entity_id) == (
         admin.id, professional.id, "professional", professional.id)
     assert row.request_id == "deactivate-1"
     assert str(row.ip_address) == "198.51.100.7"

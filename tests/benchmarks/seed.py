@@ -63,7 +63,7 @@ def _open_every_day(session, professional, duration_minutes: int) -> Page:
     from tests.factories import make_block, make_service
 
     for weekday in range(7):
-        make_block(session, professional, day_of_week=weekday, start="08:00", end="20:00")
+        make_block(session, professional, weekday=weekday, start="08:00", end="20:00")
     service = make_service(session, professional, duration_minutes=duration_minutes)
     return Page(professional.public_slug, service.id)
 
@@ -76,7 +76,7 @@ def _slots_professional(session) -> tuple[Page, dt.date, dt.date]:
     professional = make_professional(session, email="slots@bench.example", public_slug="bench-slots",
                                      slot_interval_minutes=15, buffer_minutes=5)
     for weekday in range(6):  # Monday to Saturday
-        make_block(session, professional, day_of_week=weekday, start="08:00", end="20:00")
+        make_block(session, professional, weekday=weekday, start="08:00", end="20:00")
     offered = make_service(session, professional, name="Session", duration_minutes=60)
     short = make_service(session, professional, name="Follow-up", duration_minutes=30)
     clients = [make_client(session, professional, name=f"Client {i}", email=f"client{i}@bench.example")

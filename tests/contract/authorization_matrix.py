@@ -73,7 +73,7 @@ MATRIX: list[Row] = [
     # availability
     Row("GET", "/availability/blocks", MINE),
     Row("POST", "/availability/blocks", MINE_CREATED,
-        {"day_of_week": 2, "start_time": "09:00", "end_time": "12:00"}),
+        {"weekday": 2, "start_time": "09:00", "end_time": "12:00"}),
     Row("PUT", "/availability/blocks/{block_id}", A_ONLY, {"end_time": "12:00"}),
     Row("DELETE", "/availability/blocks/{block_id}", A_ONLY_NO_CONTENT),
     Row("GET", "/availability/time-off", MINE),

@@ -48,9 +48,9 @@ def next_monday(hour: int, weeks: int = 1, tz: str = "Europe/Madrid") -> dt.date
 
 def _link(session, professional: m.Professional, *, appointment=None, request=None) -> str:
     """A client link (to the appointment, or else the request) and its token."""
-    purpose = m.LinkPurpose.appointment if appointment is not None else m.LinkPurpose.appointment_request
-    token, nonce, token_hash = linktokens.new_token(purpose.value)
-    link = m.PublicLink(professional_id=professional.id, purpose=purpose, token_hash=token_hash,
+    link_type = m.LinkType.appointment if appointment is not None else m.LinkType.appointment_request
+    token, nonce, token_hash = linktokens.new_token(link_type.value)
+    link = m.PublicLink(professional_id=professional.id, type=link_type, token_hash=token_hash,
                         token_nonce=nonce, expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=60),
                         appointment_id=getattr(appointment, "id", None),
                         appointment_request_id=getattr(request, "id", None))
@@ -61,7 +61,7 @@ def _link(session, professional: m.Professional, *, appointment=None, request=No
 
 def _reset_token(session, user: m.User) -> str:
     token, nonce, token_hash = linktokens.new_token("password_reset")
-    session.add(m.PasswordResetToken(user_id=user.id, token_hash=token_hash, token_nonce=nonce,
+    session.add(m.PasswordReset(user_id=user.id, token_hash=token_hash, token_nonce=nonce,
                                      expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)))
     session.flush()
     return token
@@ -73,15 +73,15 @@ def make_tenant(session, email: str) -> Tenant:
     pro = factories.make_professional(session, email=email, allow_public_booking=True)
     service = factories.make_service(session, pro, duration_minutes=60)
     client = factories.make_client(session, pro)
-    block = factories.make_block(session, pro, day_of_week=0, start="09:00", end="13:00")
+    block = factories.make_block(session, pro, weekday=0, start="09:00", end="13:00")
     start = next_monday(10)
     appointment = factories.make_appointment(session, pro, service=service, client=client, start=start)
     time_off = m.TimeOff(professional_id=pro.id, start_datetime=start + dt.timedelta(days=30),
                          end_datetime=start + dt.timedelta(days=31), reason="Holiday")
     request = m.AppointmentRequest(professional_id=pro.id, service_id=service.id,
-                                   start_datetime=start + dt.timedelta(hours=1),
+                                   requested_datetime=start + dt.timedelta(hours=1),
                                    end_datetime=start + dt.timedelta(hours=2),
-                                   name="Rita Request", email="rita@example.com",
+                                   client_name="Rita Request", client_email="rita@example.com",
                                    status=m.RequestStatus.pending)
     session.add_all([time_off, request])
     session.flush()

@@ -21,6 +21,8 @@ def test_defaults_are_sensible_for_production():
     assert settings.redis_url is None and settings.huey_backend == "sqlite"
     assert settings.rate_limit_storage_url == "memory://"
     assert settings.cors_origins == () and settings.trusted_proxy_count == 0
+    assert (settings.database_statement_timeout_ms, settings.database_lock_timeout_ms) == (5000, 2000)
+    assert settings.redis_timeout_ms == 500
 
 
 def test_secrets_are_read_from_openfaas_secret_files(tmp_path):
@@ -59,6 +61,11 @@ def test_the_environment_wins_over_a_secret_file(tmp_path):
     ("CORS_ORIGINS", "app.example.com"),
     ("AGENDA_ENV", "staging"),
     ("TRUSTED_PROXY_COUNT", "9"),
+    ("DATABASE_STATEMENT_TIMEOUT_MS", "0"),
+    ("DATABASE_LOCK_TIMEOUT_MS", "9000"),  # longer than the statement timeout (5000)
+    ("REDIS_TIMEOUT_MS", "fast"),
+    ("SMTP_SECURITY", "ssl"),
+    ("EMAIL_TIMEOUT_SECONDS", "0"),
     ("ENCRYPTION_KEY", None),
     ("ENCRYPTION_KEY", "too-short"),
     ("ENCRYPTION_KEY_ID", "has:colon"),

@@ -23,13 +23,13 @@ def test_every_secret_of_the_stack_has_its_create_command_in_the_readme():
 
 
 @pytest.mark.parametrize("target", ["migrate", "create-admin", "openapi", "bench", "lint", "backup",
-                                    "restore", "nginx-conf"])
+                                    "restore", "nginx-conf", "deploy-check"])
 def test_every_operator_task_has_a_make_target(target):
     assert re.search(rf"^{re.escape(target)}:", MAKEFILE, re.MULTILINE), target
 
 
 @pytest.mark.parametrize("section", ["Operating Agenda", "faasd, and its licence", "nginx and TLS",
                                      "The Huey consumer", "Backups", "Logs", "Metrics",
-                                     "Upgrading, and rolling back"])
+                                     "Upgrading, and rolling back", "Timeouts"])
 def test_the_readme_has_the_operating_sections(section):
     assert re.search(rf"^#+ {re.escape(section)}$", README, re.MULTILINE), section

@@ -112,7 +112,7 @@ def test_expired_and_revoked_links_are_410_pages(gateway, practice, uow):
                                        start=start + dt.timedelta(hours=3 * revoked))
         token, nonce, token_hash = linktokens.new_token("appointment")
         uow.session.add(m.PublicLink(
-            professional_id=professional.id, appointment_id=appointment.id, purpose=m.LinkPurpose.appointment,
+            professional_id=professional.id, appointment_id=appointment.id, type=m.LinkType.appointment,
             token_hash=token_hash, token_nonce=nonce,
             expires_at=start + dt.timedelta(days=1) if revoked else dt.datetime.now(dt.UTC),
             revoked_at=dt.datetime.now(dt.UTC) if revoked else None))

@@ -21,7 +21,7 @@ def records(uow, practice):
     session = uow.session
     for created in (OLD, RECENT):
         session.execute(text(
-            "INSERT INTO notifications (professional_id, kind, recipient, payload, status, sent_at, "
+            "INSERT INTO notifications (professional_id, type, recipient, payload, status, sent_at, "
             "created_at) "
             "VALUES (:p, 'booking_confirmation', 'eva@example.com', '{\"reason\": \"x\"}', 'sent', :t, :t)"),
             {"p": professional.id, "t": created})
