@@ -127,6 +127,10 @@ class User(Base):
                                            server_default=UserRole.professional.value)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Access tokens issued before this instant are refused (logout, password reset, deactivation, ...).
+    sessions_valid_after: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the user opened the link emailed to them; until then no email goes to their clients.
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _updated()
 
@@ -156,6 +160,21 @@ class Professional(Base):
 
     user: Mapped[User] = relationship(back_populates="professional")
     settings: Mapped[ProfessionalSettings] = relationship(back_populates="professional", uselist=False)
+
+
+class PublicSlug(Base):
+    """Every public slug a professional has had, the current one included: theirs for good."""
+
+    __tablename__ = "public_slugs"
+    __table_args__ = (
+        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
+        Index("ix_public_slugs_professional_id", "professional_id"),
+    )
+
+    slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    created_at: Mapped[dt.datetime] = _created()
 
 
 class ProfessionalSettings(Base):
@@ -516,6 +535,90 @@ class RefreshToken(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created()
+
+
+class CalendarSourceKind(enum.StrEnum):
+    ics = "ics"
+    caldav = "caldav"
+
+
+class CalendarFeed(Base):
+    """A professional's secret calendar feed URL: only the token's SHA-256 and its nonce are kept."""
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (
+        CheckConstraint("octet_length(token_hash) = 32", name="token_hash_sha256"),
+    )
+
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, unique=True)
+    # The URL is re-derived from this nonce with LINK_SECRET (shared.linktokens) whenever it is shown.
+    token_nonce: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    # Event titles carry the client's initials unless the professional turns full names on.
+    show_client_names: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+    professional: Mapped[Professional] = relationship()
+
+
+class CalendarSource(Base):
+    """One of the professional's own calendars (an ICS URL or a CalDAV calendar) read as busy time."""
+
+    __tablename__ = "calendar_sources"
+    __table_args__ = (
+        CheckConstraint("length(url) BETWEEN 8 AND 2048", name="url_length"),
+        CheckConstraint("busy_count >= 0", name="busy_count_not_negative"),
+        CheckConstraint("kind = 'ics' OR (username IS NOT NULL AND password_encrypted IS NOT NULL)",
+                        name="caldav_has_credentials"),
+        Index("ix_calendar_sources_professional_id", "professional_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    kind: Mapped[CalendarSourceKind] = mapped_column(_enum(CalendarSourceKind, "calendar_source_kind"),
+                                                     nullable=False)
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    username: Mapped[str | None] = mapped_column(String(254))
+    # The CalDAV app password: plain text here, only ever ciphertext in the database (shared.secretbox).
+    password: Mapped[str | None] = mapped_column("password_encrypted", EncryptedText)
+    all_day_blocks: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    # Validators of the last ICS answer, sent back as If-None-Match / If-Modified-Since.
+    etag: Mapped[str | None] = mapped_column(String(400))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    # When the calendar's content was last read whole (not a 304): the window moves on, so it is read
+    # whole again at least daily even when the server says nothing changed.
+    content_read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_synced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    busy_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when its busy time stopped being used (no good fetch for too long) and the professional was told.
+    flagged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+
+class CalendarBusyInterval(Base):
+    """Busy time [start, end) read from a calendar source; replaced whole on every good fetch."""
+
+    __tablename__ = "calendar_busy_intervals"
+    __table_args__ = (
+        CheckConstraint("start_datetime < end_datetime", name="start_before_end"),
+        Index("ix_calendar_busy_intervals_professional_id_start_datetime", "professional_id",
+              "start_datetime"),
+        Index("ix_calendar_busy_intervals_source_id", "source_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("calendar_sources.id", ondelete="CASCADE"),
+                                           nullable=False)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    start_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    end_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 TABLES_WITH_UPDATED_AT = tuple(

@@ -130,17 +130,54 @@ def with_fallback(storage_url: str, shared: Callable[[], T], memory: Callable[[]
     return state.call(shared, memory)
 
 
-def hit(rule: str, *identifiers: str, detail: str = "Too many requests. Try again later.") -> None:
-    """Count one request against `rule` ("10/minute") for the identifiers; raise RateLimited when over."""
-    item = _parse(rule)
-    keys = [str(i) for i in identifiers]
-    limits_ = limiter()
+def rule(name: str) -> str:
+    """The configured rate of the limit `name` (RATE_LIMIT_<NAME>, e.g. "10/minute")."""
+    return get_settings().rate_limits[name]
+
+
+def hit(name: str, *identifiers: str, detail: str = "Too many requests. Try again later.") -> None:
+    """Count one request against the limit `name` for the identifiers; raise RateLimited when over.
+
+    Client addresses go in as address_key(ip), so that an IPv6 client counts once for its whole /64.
+    """
+    if not _consume(name, identifiers):
+        _refuse(name, identifiers, detail)
+
+
+def check(name: str, *identifiers: str, detail: str = "Too many requests. Try again later.") -> None:
+    """Raise RateLimited when the limit `name` is spent for the identifiers, without counting anything."""
+    item, keys = _item(name, identifiers)
     try:
-        allowed = limits_.hit(item, *keys)
-        if allowed:
-            return
-        reset_at, _remaining = limits_.get_window_stats(item, *keys)
+        allowed = limiter().test(item, *keys)
+    except Exception as exc:
+        raise ServiceUnavailable("Rate limiting is unavailable; try again shortly.") from exc
+    if not allowed:
+        _refuse(name, identifiers, detail)
+
+
+def count(name: str, *identifiers: str) -> bool:
+    """Count one event against the limit `name` after the fact (what check() looks at); False when over."""
+    return _consume(name, identifiers)
+
+
+def _item(name: str, identifiers) -> tuple:
+    """The parsed rule of limit `name` and its counter's keys (the name first: one namespace per limit)."""
+    return _parse(rule(name)), [name, *(str(i) for i in identifiers)]
+
+
+def _consume(name: str, identifiers) -> bool:
+    item, keys = _item(name, identifiers)
+    try:
+        return limiter().hit(item, *keys)
     except Exception as exc:  # the storage is down: refuse rather than let unlimited traffic through
+        raise ServiceUnavailable("Rate limiting is unavailable; try again shortly.") from exc
+
+
+def _refuse(name: str, identifiers, detail: str):
+    item, keys = _item(name, identifiers)
+    try:
+        reset_at, _remaining = limiter().get_window_stats(item, *keys)
+    except Exception as exc:
         raise ServiceUnavailable("Rate limiting is unavailable; try again shortly.") from exc
     raise RateLimited(detail, retry_after=max(1, math.ceil(reset_at - time.time())))
 
@@ -151,6 +188,24 @@ def _parse(rule: str):
     from limits import parse
 
     return parse(rule)
+
+
+# An IPv6 client usually holds a whole /64 (one customer's network); counting per address would give it
+# 2**64 budgets.
+IPV6_PREFIX = 64
+
+
+def address_key(ip: str | None) -> str:
+    """What a per-address limit counts: the IPv4 address, or the /64 network of an IPv6 address."""
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return ip or "unknown"
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((address, IPV6_PREFIX), strict=False))
 
 
 def client_ip(remote_addr: str | None, forwarded_for: str | None, trusted_proxies: int | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from shared import ratelimit
 from shared.accounts.common import Origin
 from shared.catalog import schemas
 from shared.catalog import service as catalog
@@ -89,6 +90,7 @@ def list_clients():
 def create_client():
     """Add a client to the professional's list."""
     client_in = parse_body(schemas.ClientCreate)
+    ratelimit.hit("clients_created", str(_pid()), detail="Too many new clients today; try again tomorrow.")
     with unit_of_work() as uow:
         client = catalog.create_client(uow, professional_id=_pid(), client_in=client_in)
         return created(dump(schemas.ClientRead, client), f"/clients/{client.id}")

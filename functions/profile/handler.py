@@ -7,6 +7,7 @@ from shared.accounts import service as accounts
 from shared.accounts.common import Origin
 from shared.db import unit_of_work
 from shared.http import (
+    accepted,
     client_address,
     create_app,
     current_principal,
@@ -34,6 +35,16 @@ def get_me():
     principal = current_principal()  # 401 without a token
     with unit_of_work() as uow:
         return dump(schemas.MeRead, accounts.get_me(uow, user_id=principal.user_id))
+
+
+@bp.post("/me/email-verification")
+@require_professional
+def resend_email_verification():
+    """Email the link that verifies the account's address again (until it is verified)."""
+    principal = current_principal()
+    with unit_of_work() as uow:
+        accounts.resend_verification(uow, user_id=principal.user_id)
+    return accepted({"detail": "A verification link is on its way to your email address."})
 
 
 @bp.put("/me/profile")

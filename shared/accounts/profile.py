@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from shared.accounts import slugs
 from shared.accounts.common import NO_ORIGIN, Origin, record, violated_constraint
 from shared.errors import Conflict, NotFound
 from shared.models import DefaultAppointmentStatus, Professional, ProfessionalSettings, Service, User
@@ -45,7 +46,8 @@ def update_profile(uow, *, user_id: int, profile_in: dict[str, Any], origin: Ori
     try:
         session.flush()
     except IntegrityError as error:
-        if violated_constraint(error) == "uq_professionals_public_slug":
+        # Someone else's slug, current or former, stays theirs; one's own former slug may be taken back.
+        if violated_constraint(error) in slugs.TAKEN_CONSTRAINTS:
             raise Conflict(SLUG_TAKEN, errors={"public_slug": [SLUG_TAKEN]}) from None
         raise
     record(session, "profile.updated", origin, actor_user_id=user.id, professional_id=professional.id,
@@ -93,7 +95,7 @@ def public_profile(uow, *, slug: str) -> dict[str, Any]:
     row = session.execute(
         select(Professional, User.name).join(User, User.id == Professional.user_id)
         .options(joinedload(Professional.settings))
-        .where(Professional.public_slug == slug, Professional.is_active, User.is_active)
+        .where(slugs.public_page(slug))
     ).one_or_none()
     if row is None:
         raise NotFound("No professional has this public link.")

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from shared import fields as agenda_fields
 from shared.accounts import slugs
-from shared.fields import JsonBoolean, StrictInteger, Text
+from shared.fields import JsonBoolean, StrictInteger, Text, prose
 
 NAME_LENGTH = 200
 PHONE_LENGTH = 40
@@ -20,12 +20,15 @@ class Slug(fields.String):
 
     default_error_messages = {
         "slug": "Use 3 to 80 lower-case letters, digits and single dashes, e.g. dr-ana-lopez.",
+        "reserved": "This slug is reserved; choose another.",
     }
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         slug = super()._deserialize(value, attr, data, **kwargs).strip().lower()
         if not slugs.is_valid(slug):
             raise self.make_error("slug")
+        if slugs.is_reserved(slug):
+            raise self.make_error("reserved")
         return slug
 
 
@@ -65,6 +68,10 @@ class PasswordResetCreate(Schema):
     password = fields.String(required=True, validate=validate.Length(max=SECRET_LENGTH))
 
 
+class EmailVerificationCreate(Schema):
+    token = _secret(required=True)
+
+
 class ProfileUpdate(Schema):
     """Any subset of the fields; those left out keep their value."""
 
@@ -73,7 +80,7 @@ class ProfileUpdate(Schema):
     public_slug = Slug()
     timezone = agenda_fields.IanaTimezone()
     phone = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=PHONE_LENGTH))
-    bio = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=BIO_LENGTH))
+    bio = prose(BIO_LENGTH)
     address = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=ADDRESS_LENGTH))
 
 
@@ -118,6 +125,7 @@ class UserRead(Schema):
     name = fields.String()
     role = fields.String()
     is_active = fields.Boolean()
+    email_verified_at = agenda_fields.AwareDateTime(allow_none=True)
     last_login_at = agenda_fields.AwareDateTime(allow_none=True)
     created_at = agenda_fields.AwareDateTime()
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from shared import linktokens, metrics
+from shared.accounts import slugs
 from shared.errors import Conflict, NotFound
 from shared.models import (
     ACTIVE_STATUSES,
@@ -97,8 +98,7 @@ def _public_page_statement(lock: bool, valid_service_id: bool):
         .join(User, User.id == Professional.user_id)
         .outerjoin(Service, and_((Service.id == bindparam("service_id")) if valid_service_id else false(),
                                  Service.professional_id == Professional.id))
-        .where(Professional.public_slug == bindparam("slug"), Professional.is_active.is_(True),
-               User.is_active.is_(True))
+        .where(slugs.public_page(bindparam("slug")))
     )
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared import fields as agenda_fields
-from shared.fields import EARLIEST_YEAR, LATEST_YEAR, PeriodQuery, QueryInteger, Text
+from shared.fields import EARLIEST_YEAR, LATEST_YEAR, PeriodQuery, QueryInteger, Text, prose
 from shared.models import AppointmentStatus, DefaultAppointmentStatus, RequestStatus
 
 NAME_LENGTH = 200
@@ -67,7 +67,7 @@ class AppointmentCreate(Schema):
     start_datetime = BookingDateTime(required=True)
     client_id = _id()
     client = fields.Nested(ClientInline)
-    notes = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=NOTES_LENGTH))
+    notes = prose(NOTES_LENGTH)
     status = fields.String(validate=validate.OneOf([s.value for s in DefaultAppointmentStatus]))
 
     @validates_schema
@@ -80,10 +80,10 @@ class AppointmentUpdate(Schema):
     """Any of: a new start (reschedule), notes, another client, a status change (with a reason to cancel)."""
 
     start_datetime = BookingDateTime()
-    notes = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=NOTES_LENGTH))
+    notes = prose(NOTES_LENGTH)
     client_id = _id()
     status = fields.String(validate=validate.OneOf([s.value for s in AppointmentStatus]))
-    reason = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=REASON_LENGTH))
+    reason = prose(REASON_LENGTH)
 
     @validates_schema
     def _something(self, data, **kwargs):
@@ -96,7 +96,7 @@ class AppointmentUpdate(Schema):
 class AppointmentCancel(Schema):
     """The optional body of DELETE /appointments/<id>: a reason the client is told."""
 
-    reason = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=REASON_LENGTH))
+    reason = prose(REASON_LENGTH)
 
 
 class AppointmentQuery(PeriodQuery):
@@ -147,7 +147,7 @@ class AppointmentRequestQuery(Schema):
 
 
 class RequestReject(Schema):
-    reason = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=REASON_LENGTH))
+    reason = prose(REASON_LENGTH)
 
 
 class AppointmentRequestRead(Schema):
@@ -180,7 +180,7 @@ class PublicBookingCreate(Schema):
     email = agenda_fields.Email(required=True)
     phone = _phone()
     # Stored as the appointment's (or request's) client_comment; the professional's notes stay theirs.
-    comment = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=PUBLIC_COMMENT_LENGTH))
+    comment = prose(PUBLIC_COMMENT_LENGTH)
 
 
 class PublicReschedule(Schema):

@@ -7,7 +7,7 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from shared import fields as agenda_fields
-from shared.fields import Text
+from shared.fields import prose
 
 MAX_SLOT_RANGE_DAYS = 62
 REASON_LENGTH = 200
@@ -100,7 +100,7 @@ class BlockRead(Schema):
 class TimeOffCreate(Schema):
     start_datetime = agenda_fields.AwareDateTime(required=True, validate=_check_year)
     end_datetime = agenda_fields.AwareDateTime(required=True, validate=_check_year)
-    reason = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=REASON_LENGTH))
+    reason = prose(REASON_LENGTH)
 
     @validates_schema
     def _ordered(self, data, **kwargs):

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shared import models as m
 from shared.db import UnitOfWork, unit_of_work
@@ -29,7 +29,7 @@ def load_demo(uow: UnitOfWork | None = None) -> dict[str, str]:
     session = uow.session
     if session.scalar(select(m.User).where(m.User.email == DEMO_EMAIL)) is None:
         user = m.User(email=DEMO_EMAIL, name="Dra. Demo", role=m.UserRole.professional,
-                      password_hash=PasswordHasher().hash(DEMO_PASSWORD))
+                      password_hash=PasswordHasher().hash(DEMO_PASSWORD), email_verified_at=func.now())
         session.add(user)
         session.flush()
         professional = m.Professional(user_id=user.id, business_name="Demo Practice", public_slug=DEMO_SLUG,

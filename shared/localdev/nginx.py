@@ -6,7 +6,8 @@
 The file goes in nginx's http context (conf.d/). It terminates TLS (certbot's paths), maps each root
 path prefix of the stack to its function on the faasd gateway, rate-limits login and public booking,
 caps bodies at the functions' MAX_BODY_BYTES, and sends the client's address as the only
-X-Forwarded-For hop (what TRUSTED_PROXY_COUNT=1 expects). Security headers come from the app.
+X-Forwarded-For hop (what TRUSTED_PROXY_COUNT=1 expects). Security headers come from the app, and what
+nginx answers itself (its 404, 405, 413, 429 and 502-504, /openapi.json) carries the same ones.
 """
 
 from __future__ import annotations
@@ -50,25 +51,33 @@ upstream openfaas_gateway {
     keepalive 16;
 }
 
-# Rate limits per client address; a request counts only where its key is not empty.
+# Rate limits per client: an IPv4 address (4 bytes), or the /64 network of an IPv6 address (the first 8
+# of its 16 bytes), since one IPv6 customer holds a whole /64. A request counts only where its key is
+# not empty.
+map $binary_remote_addr $agenda_client {
+    "~^(?s)(?<network>.{8}).{8}$" $network;
+    default $binary_remote_addr;
+}
 map $request_method $agenda_post_client {
-    POST $binary_remote_addr;
+    POST $agenda_client;
     default "";
 }
 limit_req_zone $agenda_post_client zone=agenda_login:10m rate=@LOGIN_RATE@;
 limit_req_zone $agenda_post_client zone=agenda_booking:10m rate=@BOOKING_RATE@;
-limit_req_zone $binary_remote_addr zone=agenda_api:20m rate=@API_RATE@;
-limit_conn_zone $binary_remote_addr zone=agenda_connections:10m;
+limit_req_zone $agenda_client zone=agenda_api:20m rate=@API_RATE@;
+limit_conn_zone $agenda_client zone=agenda_connections:10m;
 
-# The caller's X-Request-ID when it sent one (the app checks its shape), else nginx's own.
+# The caller's X-Request-ID passed on when it has the shape the app accepts, else nginx's own. nginx's
+# own answers use its $request_id: a client's header never reaches a body nginx writes.
 map $http_x_request_id $agenda_request_id {
-    default $http_x_request_id;
-    "" $request_id;
+    "~^[A-Za-z0-9._-]{1,128}$" $http_x_request_id;
+    default $request_id;
 }
 
 # The route, not the URI: the client's links carry tokens, which must not reach a log.
 log_format agenda_access escape=json
-    '{"ts":"$time_iso8601","request_id":"$agenda_request_id","remote_addr":"$remote_addr",'
+    '{"ts":"$time_iso8601","request_id":"$agenda_request_id","nginx_request_id":"$request_id",'
+    '"remote_addr":"$remote_addr",'
     '"method":"$request_method","route":"$agenda_route","status":$status,'
     '"bytes":$body_bytes_sent,"duration":$request_time,"upstream_duration":"$upstream_response_time"}';
 
@@ -132,21 +141,38 @@ server {
     proxy_read_timeout @PROXY_TIMEOUT@s;
     proxy_send_timeout @PROXY_TIMEOUT@s;
 
-    # What nginx answers itself is in the API's problem format too.
+    # What nginx answers itself is in the API's problem format too, with the functions' security headers
+    # (repeated in each location: a location with an add_header of its own inherits none from above).
+    error_page 404 = @not_found;
+    error_page 405 = @not_allowed;
     error_page 413 = @too_large;
     error_page 429 = @rate_limited;
     error_page 502 503 504 = @unavailable;
+    location @not_found {
+        default_type application/problem+json;
+@HEADERS@
+        @NOT_FOUND@
+    }
+    location @not_allowed {
+        default_type application/problem+json;
+@HEADERS@
+        add_header Allow "GET, HEAD" always;
+        @NOT_ALLOWED@
+    }
     location @too_large {
         default_type application/problem+json;
+@HEADERS@
         @TOO_LARGE@
     }
     location @rate_limited {
         default_type application/problem+json;
+@HEADERS@
         add_header Retry-After 60 always;
         @RATE_LIMITED@
     }
     location @unavailable {
         default_type application/problem+json;
+@HEADERS@
         add_header Retry-After 5 always;
         @UNAVAILABLE@
     }
@@ -154,12 +180,14 @@ server {
     # Only the routes below: never the gateway's /function/, /system/ or /ui/.
     location / {
         default_type application/problem+json;
+@HEADERS@
         @NOT_FOUND@
     }
 
     location = /openapi.json {
         alias @OPENAPI@;
         default_type application/json;
+@HEADERS@
     }
 
 @LOCATIONS@}
@@ -182,8 +210,16 @@ def body_limit(stack: Mapping[str, Any]) -> int:
 
 def _problem(status: int, slug: str, title: str, detail: str) -> str:
     body = (f'{{"type":"{PROBLEM_BASE}{slug}","title":"{title}","status":{status},'
-            f'"detail":"{detail}","request_id":"$agenda_request_id"}}')
+            f'"detail":"{detail}","request_id":"$request_id"}}')
     return f"return {status} '{body}';"
+
+
+def security_headers() -> str:
+    """The add_header lines for nginx's own answers: the headers the functions write, and the request id."""
+    from shared.http.app import SECURITY_HEADERS
+
+    headers = {**SECURITY_HEADERS, "Cache-Control": "no-store", "X-Request-ID": "$request_id"}
+    return "\n".join(f'        add_header {name} "{value}" always;' for name, value in headers.items())
 
 
 def _location(match: str, function: str, route: str, *limits: str) -> str:
@@ -233,6 +269,9 @@ def render(stack: Mapping[str, Any], *, domain: str = DEFAULT_DOMAIN, gateway: s
                                  "Too many requests. Try again later."),
         "UNAVAILABLE": _problem(503, "service-unavailable", "Service Unavailable", "Try again shortly."),
         "NOT_FOUND": _problem(404, "not-found", "Not Found", "The resource does not exist."),
+        "NOT_ALLOWED": _problem(405, "method-not-allowed", "Method Not Allowed",
+                                "This method is not allowed here."),
+        "HEADERS": security_headers(),
         "LOCATIONS": locations(root_routes(stack)),
         "PROXY_TIMEOUT": f"{nginx_timeout():g}",
     }

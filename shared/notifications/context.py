@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from shared import linktokens
+from shared import linktokens, ratelimit
 from shared.appointments import decision_links
 from shared.config import get_settings
 from shared.errors import AgendaError
@@ -17,6 +18,7 @@ from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentRequest,
+    CalendarSource,
     Notification,
     PasswordReset,
     Professional,
@@ -82,6 +84,10 @@ def build_letter(session, notification: Notification, *, now: dt.datetime, publi
     """Re-read what the notification refers to, check it still applies, and build the template context."""
     if notification.type == "password_reset":
         return _password_reset(session, notification, now, public_base_url)
+    if notification.type == "calendar_source_flagged":
+        return _calendar_source_flagged(session, notification)
+    if notification.type == "email_verification":
+        return _email_verification(session, notification, now, public_base_url)
     professional = _professional(session, notification.professional_id)
     if not professional.settings.email_notification_enabled:
         raise Skip("the professional has turned e-mail notifications off")
@@ -154,7 +160,7 @@ def _appointment_letter(session, notification: Notification, professional: Profe
     letter = Letter(kind=kind, recipient=notification.recipient, locale=professional.settings.locale,
                     context=context)
     if for_client:
-        letter.reply_to, letter.sender_name = professional.user.email, professional.business_name
+        _on_behalf_of(letter, professional)
     if kind in ICS_METHODS:
         letter.invite = _invite(kind, appointment, professional, context)
     return letter
@@ -206,8 +212,32 @@ def _request_letter(session, notification: Notification, professional: Professio
     letter = Letter(kind=kind, recipient=notification.recipient, locale=professional.settings.locale,
                     context=context)
     if kind in CLIENT_KINDS:
-        letter.reply_to, letter.sender_name = professional.user.email, professional.business_name
+        _on_behalf_of(letter, professional)
     return letter
+
+
+def _calendar_source_flagged(session, notification: Notification) -> Letter:
+    """An operational message to the professional, sent whatever their booking-e-mail setting."""
+    source_id = (notification.payload or {}).get("calendar_source_id")
+    source = session.get(CalendarSource, int(source_id)) if source_id is not None else None
+    if source is None or source.flagged_at is None:
+        raise Skip("the calendar source was removed or reads again")
+    professional = _professional(session, source.professional_id)
+    context = {"user_name": professional.user.name, "calendar_host": urlsplit(source.url).hostname or "",
+               "last_error": source.last_error or "",
+               "stale_hours": get_settings().calendar_source_stale_hours}
+    return Letter(kind=notification.type, recipient=notification.recipient,
+                  locale=professional.settings.locale, context=context)
+
+
+def _on_behalf_of(letter: Letter, professional: Professional) -> None:
+    """A client's email goes out in the professional's name only once they proved their address, and within
+    their daily allowance (RATE_LIMIT_EMAILS_PER_PROFESSIONAL)."""
+    if professional.user.email_verified_at is None:
+        raise Skip("the professional has not verified their email address")
+    if not ratelimit.count("emails_per_professional", str(professional.id)):
+        raise Skip("the professional's daily email allowance is spent (RATE_LIMIT_EMAILS_PER_PROFESSIONAL)")
+    letter.reply_to, letter.sender_name = professional.user.email, professional.business_name
 
 
 def _password_reset(session, notification: Notification, now: dt.datetime, public_base_url: str) -> Letter:
@@ -228,4 +258,29 @@ def _password_reset(session, notification: Notification, now: dt.datetime, publi
     }
     locale = professional.settings.locale if professional and professional.settings else None
     return Letter(kind="password_reset", recipient=notification.recipient, locale=locale or "es",
+                  context=context)
+
+
+def _email_verification(session, notification: Notification, now: dt.datetime,
+                        public_base_url: str) -> Letter:
+    from shared.accounts import verification
+
+    user = session.get(User, notification.user_id or 0)
+    expires = (notification.payload or {}).get("expires")
+    if user is None or not isinstance(expires, int) or user.email != notification.recipient:
+        raise Skip("the account or its email address changed")
+    if user.email_verified_at is not None:
+        raise Skip("the email address is already verified")
+    if expires <= now.timestamp():
+        raise Skip("the verification link has expired")
+    professional = session.scalar(select(Professional).where(Professional.user_id == user.id)
+                                  .options(joinedload(Professional.settings)))
+    context = {
+        "user_name": user.name, "public_base_url": public_base_url,
+        "verify_url": links.verify_email_url(public_base_url, verification.make_token(user.id, user.email,
+                                                                                    expires)),
+        "expires_days": verification.LIFETIME.days,
+    }
+    locale = professional.settings.locale if professional and professional.settings else None
+    return Letter(kind="email_verification", recipient=notification.recipient, locale=locale or "es",
                   context=context)

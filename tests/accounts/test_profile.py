@@ -67,7 +67,8 @@ def test_update_profile_can_change_the_slug_and_clear_optional_fields(pro, clien
     assert body["professional"]["phone"] is None and body["professional"]["bio"] is None
     assert body["professional"]["address"] is None
     assert client.get("/professionals/ana-lopez/public").status_code == 200
-    assert client.get("/professionals/dr-ana/public").status_code == 404
+    # The old link still reaches the professional, under the new slug.
+    assert client.get("/professionals/dr-ana/public").get_json()["public_slug"] == "ana-lopez"
 
 
 def test_update_profile_to_a_taken_slug_is_409_and_changes_nothing(pro, uow, client, auth_headers, snapshot):

@@ -234,7 +234,9 @@ def test_reactivation_lets_the_professional_back_in(gateway, uow, admin, admin_h
 
     assert response.status_code == 200
     assert response.get_json()["is_active"] is True
-    assert gateway.get("/services", headers=pro_headers).status_code == 200
+    # The tokens held before the deactivation stay ended; a new login (token) works.
+    assert gateway.get("/services", headers=pro_headers).status_code == 401
+    assert gateway.get("/services", headers=headers_for(professional)).status_code == 200
     assert gateway.get(f"/professionals/{professional.public_slug}/public").status_code == 200
     assert len(audit_rows(uow, "professional.activated")) == 1
 

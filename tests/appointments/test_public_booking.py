@@ -11,6 +11,7 @@ from shared import models as m
 from shared.appointments import public
 from shared.appointments.effects import Actor
 from shared.appointments.views import ClientAppointmentView, ClientRequestView
+from shared.config import reset_settings
 from shared.errors import Conflict, NotFound
 from tests.appointments.conftest import NOW, at, future_weekday, madrid
 from tests.factories import make_appointment, make_block, make_client, make_professional, make_service
@@ -271,14 +272,44 @@ def test_booking_is_rate_limited_per_client_address(http, uow):
     assert int(limited.headers["Retry-After"]) >= 1
 
 
-def test_booking_is_rate_limited_per_page(http, uow):
+def test_refused_attempts_from_many_addresses_do_not_close_the_page(http, uow):
+    # The review kept a page at 429 for everyone with invalid bodies from six addresses.
     professional, service = _page(uow)
     url = f"/public/professionals/{professional.public_slug}/appointments"
 
     statuses = [http.post(url, json={}, environ_base={"REMOTE_ADDR": f"192.0.2.{i}"}).status_code
                 for i in range(61)]
+    genuine = http.post(url, json=_body(service, at(future_weekday(), 10)),
+                        environ_base={"REMOTE_ADDR": "198.51.100.1"})
 
-    assert statuses == [422] * 60 + [429]
+    assert statuses == [422] * 61
+    assert genuine.status_code == 201
+
+
+def test_the_page_budget_counts_bookings_taken(http, uow, monkeypatch):
+    monkeypatch.setenv("RATE_LIMIT_PUBLIC_BOOKING_PAGE", "2/minute")
+    reset_settings()
+    professional, service = _page(uow)
+    url = f"/public/professionals/{professional.public_slug}/appointments"
+    day = future_weekday()
+
+    taken = [http.post(url, json=_body(service, at(day, 9 + n), email=f"c{n}@example.com"),
+                       environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}).status_code for n in range(3)]
     other_page = http.post("/public/professionals/someone-else/appointments", json={},
                            environ_base={"REMOTE_ADDR": "192.0.2.200"})
+
+    assert taken == [201, 201, 429]
     assert other_page.status_code == 422
+
+
+def test_an_ipv6_client_counts_once_for_its_whole_64(http, uow):
+    # One /64 holds 2**64 addresses: keyed per address, the limit would never bite.
+    professional, service = _page(uow)
+    url = f"/public/professionals/{professional.public_slug}/appointments"
+
+    statuses = [http.post(url, json={}, environ_base={"REMOTE_ADDR": f"2001:db8:1:2::{n:x}"}).status_code
+                for n in range(1, 12)]
+    next_network = http.post(url, json={}, environ_base={"REMOTE_ADDR": "2001:db8:1:3::1"})
+
+    assert statuses == [422] * 10 + [429]
+    assert next_network.status_code == 422

@@ -10,12 +10,13 @@ from sqlalchemy import select, text
 
 from shared import linktokens
 from shared import models as m
-from shared.accounts import refresh
+from shared.accounts import refresh, verification
 from tests import factories
 
 # What belongs to a professional, by the column that says so (a snapshot compares these rows).
 TENANT_TABLES = ("professional_settings", "services", "clients", "availability_blocks", "time_off",
-                 "appointments", "appointment_requests", "public_links")
+                 "appointments", "appointment_requests", "public_links", "calendar_feeds", "calendar_sources",
+                 "calendar_busy_intervals")
 
 
 @dataclass
@@ -83,20 +84,28 @@ def make_tenant(session, email: str) -> Tenant:
                                    end_datetime=start + dt.timedelta(hours=2),
                                    client_name="Rita Request", client_email="rita@example.com",
                                    status=m.RequestStatus.pending)
-    session.add_all([time_off, request])
+    # A calendar source whose address now resolves nowhere it may go: syncing it fails without a fetch.
+    source = m.CalendarSource(professional_id=pro.id, kind=m.CalendarSourceKind.ics,
+                              url="http://127.0.0.1:9/calendar.ics")
+    _, feed_nonce, feed_hash = linktokens.new_token("calendar_feed")
+    feed = m.CalendarFeed(professional_id=pro.id, token_hash=feed_hash, token_nonce=feed_nonce)
+    session.add_all([time_off, request, source, feed])
     session.flush()
     tenant = Tenant(pro, factories.headers_for(pro))
     tenant.ids = {"service_id": service.id, "client_id": client.id, "block_id": block.id,
                   "time_off_id": time_off.id, "appointment_id": appointment.id, "request_id": request.id,
-                  "professional_id": pro.id}
+                  "professional_id": pro.id, "source_id": source.id}
     tenant.values = {
         "slug": pro.public_slug,
+        "feed_token": linktokens.derive("calendar_feed", feed_nonce),
         "email": email,
         "password": factories.DEFAULT_PASSWORD,
         "appointment_token": _link(session, pro, appointment=appointment),
         "request_token": _link(session, pro, request=request),
         "refresh_token": refresh.issue(session, user_id=pro.user_id),
         "reset_token": _reset_token(session, pro.user),
+        "verification_token": verification.make_token(pro.user_id, email, verification.new_expiry(
+            dt.datetime.now(dt.UTC))),
         "monday": start.date().isoformat(),
         "free_start": next_monday(12).isoformat(),  # inside the block, clear of the appointment
         "later_start": next_monday(11, weeks=2).isoformat(),

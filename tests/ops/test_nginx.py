@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+import secrets
 import subprocess
 import sys
 
@@ -88,8 +89,9 @@ def test_the_booking_pattern_matches_only_the_booking_path(path, matches):
 
 def test_the_body_limit_is_the_one_the_functions_enforce(stack):
     environment = {key: str(value) for key, value in stack["functions"]["public"]["environment"].items()}
-    settings = load_settings({**environment, "DATABASE_URL": "postgresql://db/agenda", "JWT_SECRET": "j" * 32,
-                              "LINK_SECRET": "l" * 32, "ENCRYPTION_KEY": "e" * 43,
+    settings = load_settings({**environment, "DATABASE_URL": "postgresql://db/agenda",
+                              "JWT_SECRET": secrets.token_urlsafe(48),
+                              "LINK_SECRET": secrets.token_urlsafe(48), "ENCRYPTION_KEY": "e" * 43,
                               "SECRETS_DIR": "/nonexistent"})
 
     assert f"client_max_body_size {settings.max_body_bytes};" in COMMITTED.read_text()
