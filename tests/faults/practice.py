@@ -21,7 +21,7 @@ def make_practice(session, email: str = "faults@example.com") -> Practice:
     """A professional open every day 09:00-13:00 with one 60-minute service, committed."""
     professional = make_professional(session, email=email)
     for day in range(7):
-        make_block(session, professional, day_of_week=day, start="09:00", end="13:00")
+        make_block(session, professional, weekday=day, start="09:00", end="13:00")
     service = make_service(session, professional)
     session.commit()
     return Practice(email, professional.public_slug, service.id)

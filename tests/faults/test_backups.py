@@ -71,7 +71,7 @@ def fill(url: str) -> None:
         client = make_client(session, pro, name="Núria Ferré", email="nuria@example.com")
         appointment = make_appointment(session, pro, service=service, client=client, notes="Primera sesión",
                                        start=dt.datetime(2027, 3, 28, 8, 0, tzinfo=dt.UTC))
-        outbox.enqueue(session, kind="booking_confirmation", recipient="nuria@example.com",
+        outbox.enqueue(session, type="booking_confirmation", recipient="nuria@example.com",
                        appointment_id=appointment.id, professional_id=pro.id, payload={"note": "ñ"})
         session.commit()
     engine.dispose()

@@ -33,7 +33,7 @@ USER, PASSWORD = "agenda-relay", "relay-password-1"
 def write_notifications(uow, professional, *recipients: str) -> list[int]:
     """A booking confirmation per recipient, for one appointment, committed."""
     appointment, _ = book(uow.session, professional, start=START)
-    ids = [outbox.enqueue(uow.session, kind="booking_confirmation", recipient=recipient,
+    ids = [outbox.enqueue(uow.session, type="booking_confirmation", recipient=recipient,
                           appointment_id=appointment.id, professional_id=professional.id)
            for recipient in recipients]
     uow.commit()
