@@ -140,7 +140,7 @@ def test_slow_clients_are_cut_off_and_each_address_holds_few_connections():
         assert f"client_header_timeout {nginx.CLIENT_TIMEOUT};" in server
         assert f"client_body_timeout {nginx.CLIENT_TIMEOUT};" in server
         assert f"limit_conn agenda_connections {nginx.CONNECTIONS_PER_ADDRESS};" in server
-    assert "limit_conn_zone $binary_remote_addr zone=agenda_connections:10m;" in text
+    assert "limit_conn_zone $agenda_client zone=agenda_connections:10m;" in text  # IPv6: per /64
 
 
 def test_nginx_itself_accepts_the_site(tmp_path):
