@@ -83,7 +83,8 @@ def test_the_public_comment_is_the_client_comment_and_reaches_the_professional(
 
 def _every_flow(gateway, professional, service, pro_headers, send_outbox, db_url):
     """Every flow that writes an e-mail, a log line, an audit row or a payload about an appointment whose
-    client and appointments carry private notes; returns what clients were shown."""
+    client and appointments carry private notes; returns what clients were shown (API answers, the manage
+    page and its calendar file, the booking page)."""
     from shared.db import unit_of_work
     from shared.notifications.reminders import sweep_reminders
 
@@ -111,6 +112,10 @@ def _every_flow(gateway, professional, service, pro_headers, send_outbox, db_url
     assert gateway.put(f"/appointments/{second['id']}", headers=pro_headers,
                        json={"notes": APPOINTMENT_NOTE}).status_code == 200
     shown.append(gateway.get(f"/public/appointments/{token}").get_data(as_text=True))
+    for page in (f"/manage/{token}", f"/manage/{token}/appointment.ics", f"/book/{professional.public_slug}"):
+        response = gateway.get(page)
+        assert response.status_code == 200, page
+        shown.append(response.get_data(as_text=True))
     moved = gateway.post(f"/appointments/reschedule/{token}",
                          json={"start_datetime": at(day + dt.timedelta(days=2), 10)})
     assert moved.status_code == 200, moved.json
