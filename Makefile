@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 # Schema tests also run on an embedded PostgreSQL 18 kept here (git-ignored).
 TEST_PG_DATA := .data/pg-test
 
-.PHONY: .venv run test lint migrate create-admin openapi bench backup restore nginx-conf rotate-encryption-key clean
+.PHONY: .venv run test deploy-check lint migrate create-admin openapi bench backup restore nginx-conf rotate-encryption-key translations screenshots clean
 
 .venv: $(STAMP)
 
@@ -30,6 +30,12 @@ test: $(STAMP)
 	$(PY) -m shared.localdev.embedded_pg --data $(TEST_PG_DATA) --database postgres --env TEST_DATABASE_URL \
 		-- $(PY) -m pytest -m schema
 	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest
+
+# Before a deploy: the real faas-cli shrinkwraps openfaas/stack.yml and every function runs under the real
+# of-watchdog with its production settings (FAAS_CLI, FWATCHDOG: default ../shared/bin/), plus the
+# timeout ladder; against a scratch database made through TEST_DATABASE_URL.
+deploy-check: $(STAMP)
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest tests/runtime tests/foundation/test_image_layout.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -66,6 +72,17 @@ rotate-encryption-key: $(STAMP)
 # The nginx site from openfaas/stack.yml's routes (a test checks the committed file is current).
 nginx-conf: $(STAMP)
 	$(PY) -m shared.localdev.nginx > openfaas/nginx/agenda.conf
+
+# A PNG of each client page and state in docs/screenshots/ (shown in README), taken by the browser test
+# that walks them, on the test database and a real Chromium (as make test needs).
+screenshots: $(STAMP)
+	SCREENSHOTS_DIR=docs/screenshots TEST_DATABASE_URL='$(TEST_DATABASE_URL)' \
+		$(PY) -m pytest tests/pages/test_screenshots.py -q
+
+# The pages' Spanish catalog (templates/pages/i18n/es.po) brought in line with the code and templates:
+# new messages get an empty translation to fill in, unused ones are dropped (a test checks both).
+translations: $(STAMP)
+	$(PY) -m shared.pages.catalog
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache .hypothesis

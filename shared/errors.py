@@ -14,6 +14,11 @@ class NotFound(AgendaError):
     """The object does not exist, or belongs to another professional."""
 
 
+class LinkExpired(NotFound):
+    """A link that existed but has expired or was revoked. The API answers 404 as for any dead link (it
+    tells a guesser nothing); a page tells the person who followed it that it is gone (410)."""
+
+
 class Conflict(AgendaError):
     """The change clashes with the current state (overlap, duplicate, invalid status change)."""
 
@@ -52,3 +57,7 @@ class RateLimited(AgendaError):
 
 class ServiceUnavailable(AgendaError):
     """A dependency (database, queue) is not reachable."""
+
+
+class TimedOut(ServiceUnavailable):
+    """The request ran out of its time (REQUEST_TIMEOUT_SECONDS) before an answer was ready."""

@@ -1,8 +1,12 @@
-"""gunicorn hooks for every Agenda process tree: metrics shared by all workers (Prometheus multiprocess mode).
+"""gunicorn settings and hooks for every Agenda process tree: timeout, control socket, shared metrics.
 
 Load with `gunicorn --config python:shared.gunicorn_conf ...` (the function image does, through
 GUNICORN_CMD_ARGS). With PROMETHEUS_MULTIPROC_DIR set, each worker writes its counters to files in that
 directory and GET /metrics adds them up, whichever worker answers the scrape.
+
+gunicorn's `timeout` sits one step above the request deadline (REQUEST_TIMEOUT_SECONDS, which answers
+503 itself), so gunicorn kills a worker only when its interpreter is stuck; see README, "Timeouts".
+Options given on the command line or in GUNICORN_CMD_ARGS win over the values here.
 """
 
 from __future__ import annotations
@@ -11,6 +15,20 @@ import os
 from pathlib import Path
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def worker_timeout(environ: dict[str, str] | None = None) -> int:
+    """gunicorn's timeout for the process's REQUEST_TIMEOUT_SECONDS (the settings' default when unset)."""
+    from shared.timeouts import DEFAULT_REQUEST_TIMEOUT_SECONDS, WORKER_TIMEOUT_MARGIN_SECONDS
+
+    raw = (os.environ if environ is None else environ).get("REQUEST_TIMEOUT_SECONDS") or ""
+    seconds = int(raw) if raw.strip().isdigit() else DEFAULT_REQUEST_TIMEOUT_SECONDS
+    return seconds + WORKER_TIMEOUT_MARGIN_SECONDS
+
+
+timeout = worker_timeout()
+# No control socket: it would be created under $HOME, which a read-only root filesystem refuses.
+control_socket_disable = True
 
 
 def on_starting(server) -> None:

@@ -18,6 +18,8 @@ from shared.http import (
     parse_query,
     require_admin,
 )
+from shared.privacy import closure
+from shared.privacy import schemas as privacy_schemas
 
 bp = Blueprint("admin", __name__)
 
@@ -55,6 +57,17 @@ def set_professional_status(professional_id: int):
         detail = admin.set_status(uow, professional_id=professional_id, is_active=status_in["is_active"],
                                   actor_user_id=current_principal().user_id, origin=_origin())
         return dump(schemas.ProfessionalDetailRead, detail)
+
+
+@bp.delete("/admin/professionals/<int:professional_id>")
+@require_admin
+def close_professional(professional_id: int):
+    """Remove a professional: every client erased (their export offered first), the account switched off."""
+    close_in = parse_body(privacy_schemas.AccountClose)
+    with unit_of_work() as uow:
+        return dump(privacy_schemas.AccountClosureRead,
+                    closure.close_account(uow, professional_id=professional_id, confirm=close_in["confirm"],
+                                          actor_user_id=current_principal().user_id, origin=_origin()))
 
 
 @bp.get("/admin/stats")

@@ -2,13 +2,17 @@
 
 from flask import Blueprint
 
+from shared import ratelimit
+from shared.accounts.common import Origin
 from shared.catalog import schemas
 from shared.catalog import service as catalog
 from shared.db import unit_of_work
 from shared.http import (
+    client_address,
     create_app,
     created,
     current_principal,
+    current_request_id,
     dump,
     no_content,
     page,
@@ -17,6 +21,8 @@ from shared.http import (
     parse_query,
     require_professional,
 )
+from shared.privacy import erasure, export
+from shared.privacy import schemas as privacy_schemas
 
 bp = Blueprint("catalog", __name__)
 
@@ -84,6 +90,7 @@ def list_clients():
 def create_client():
     """Add a client to the professional's list."""
     client_in = parse_body(schemas.ClientCreate)
+    ratelimit.hit("clients_created", str(_pid()), detail="Too many new clients today; try again tomorrow.")
     with unit_of_work() as uow:
         client = catalog.create_client(uow, professional_id=_pid(), client_in=client_in)
         return created(dump(schemas.ClientRead, client), f"/clients/{client.id}")
@@ -105,6 +112,26 @@ def update_client(client_id: int):
     with unit_of_work() as uow:
         client = catalog.update_client(uow, professional_id=_pid(), client_id=client_id, client_in=client_in)
         return dump(schemas.ClientRead, client)
+
+
+@bp.get("/clients/<int:client_id>/export")
+@require_professional
+def export_client(client_id: int):
+    """Everything held about one of the professional's clients, notes decrypted, to hand over to them."""
+    with unit_of_work() as uow:
+        return dump(privacy_schemas.ClientExportRead,
+                    export.export_client(uow, professional_id=_pid(), client_id=client_id))
+
+
+@bp.delete("/clients/<int:client_id>")
+@require_professional
+def erase_client(client_id: int):
+    """Erase one of the professional's clients (409 while an appointment or request of theirs is ahead)."""
+    origin = Origin(client_address(), current_request_id())
+    with unit_of_work() as uow:
+        return dump(privacy_schemas.ClientErasureRead,
+                    erasure.erase_client(uow, professional_id=_pid(), client_id=client_id,
+                                         actor_user_id=current_principal().user_id, origin=origin))
 
 
 app = create_app("catalog", bp)

@@ -7,6 +7,7 @@ from shared.accounts import service as accounts
 from shared.accounts.common import Origin
 from shared.db import unit_of_work
 from shared.http import (
+    accepted,
     client_address,
     create_app,
     current_principal,
@@ -16,8 +17,11 @@ from shared.http import (
     parse_body,
     require_professional,
 )
+from shared.privacy import closure
+from shared.privacy import schemas as privacy_schemas
 
 bp = Blueprint("profile", __name__)
+
 
 
 def _origin() -> Origin:
@@ -31,6 +35,16 @@ def get_me():
     principal = current_principal()  # 401 without a token
     with unit_of_work() as uow:
         return dump(schemas.MeRead, accounts.get_me(uow, user_id=principal.user_id))
+
+
+@bp.post("/me/email-verification")
+@require_professional
+def resend_email_verification():
+    """Email the link that verifies the account's address again (until it is verified)."""
+    principal = current_principal()
+    with unit_of_work() as uow:
+        accounts.resend_verification(uow, user_id=principal.user_id)
+    return accepted({"detail": "A verification link is on its way to your email address."})
 
 
 @bp.put("/me/profile")
@@ -71,6 +85,19 @@ def public_profile(slug: str):
     """A professional's public page: public fields and active services (no login)."""
     with unit_of_work() as uow:
         return dump(schemas.PublicProfileRead, accounts.public_profile(uow, slug=slug))
+
+
+@bp.delete("/me")
+@require_professional
+def close_account():
+    """Close the professional's account: every client erased (export them first), the account switched off."""
+    close_in = parse_body(privacy_schemas.AccountClose)
+    principal = current_principal()
+    with unit_of_work() as uow:
+        return dump(privacy_schemas.AccountClosureRead,
+                    closure.close_account(uow, professional_id=principal.professional_id,
+                                          confirm=close_in["confirm"], actor_user_id=principal.user_id,
+                                          origin=_origin()))
 
 
 app = create_app("profile", bp)

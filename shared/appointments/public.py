@@ -21,7 +21,7 @@ from shared.appointments.views import (
     client_request_view,
 )
 from shared.availability.service import is_offered, is_offered_and_count
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, LinkExpired, NotFound
 from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -76,8 +76,9 @@ def _open_public_bookings_expression():
     )
     requests = (
         select(func.count()).select_from(AppointmentRequest)
-        .where(AppointmentRequest.professional_id == professional_id, AppointmentRequest.email == email,
-               AppointmentRequest.status == RequestStatus.pending, AppointmentRequest.start_datetime > now)
+        .where(AppointmentRequest.professional_id == professional_id,
+               AppointmentRequest.client_email == email, AppointmentRequest.status == RequestStatus.pending,
+               AppointmentRequest.requested_datetime > now)
         .scalar_subquery()
     )
     return (appointments + requests).label("open_public_bookings")
@@ -128,7 +129,7 @@ def _book_appointment(uow, professional, service, booking_in, start, end, actor,
     appointment = Appointment(
         professional_id=professional.id, client_id=client.id, service_id=service.id, start_datetime=start,
         end_datetime=end, status=AppointmentStatus(professional.settings.default_appointment_status.value),
-        notes=booking_in.get("notes"), created_from_public_link=True)
+        client_comment=booking_in.get("comment"), created_from_public_link=True)
     session.add(appointment)
     booking.flush_booking(session, unavailable())
     # The rows issue_link(), effects.booked() and effects.record() would add, written in one statement.
@@ -160,9 +161,10 @@ def _insert_together(session, link: dict, audit_row: dict, notifications: list[d
 def _record_request(uow, professional, service, booking_in, start, end, actor) -> ClientRequestView:
     session = uow.session
     request = AppointmentRequest(
-        professional_id=professional.id, service_id=service.id, start_datetime=start, end_datetime=end,
-        name=booking_in["name"], email=booking_in["email"], phone=booking_in.get("phone"),
-        notes=booking_in.get("notes"), status=RequestStatus.pending)
+        professional_id=professional.id, service_id=service.id, requested_datetime=start,
+        end_datetime=end, client_name=booking_in["name"], client_email=booking_in["email"],
+        client_phone=booking_in.get("phone"), client_comment=booking_in.get("comment"),
+        status=RequestStatus.pending)
     session.add(request)
     session.flush()
     token = booking.issue_link(session, professional_id=professional.id, request=request,
@@ -183,8 +185,10 @@ def _link(session, token: str, now: dt.datetime) -> PublicLink:
     if not isinstance(token, str) or not linktokens.looks_like_token(token):
         raise NotFound(NO_LINK)
     link = session.scalar(select(PublicLink).where(PublicLink.token_hash == linktokens.hash_token(token)))
-    if link is None or link.revoked_at is not None or link.expires_at <= now:
+    if link is None:
         raise NotFound(NO_LINK)
+    if link.revoked_at is not None or link.expires_at <= now:
+        raise LinkExpired(NO_LINK)
     return link
 
 
@@ -287,3 +291,26 @@ def reschedule_by_token(uow, *, token: str, start_datetime: dt.datetime, actor: 
     session.refresh(appointment)
     booking.commit_booking(uow, unavailable())
     return client_appointment_view(appointment, professional, service, now=now)
+
+
+def calendar_by_token(uow, *, token: str, manage_url: str, now: dt.datetime | None = None) -> bytes:
+    """The appointment as an iCalendar file for the link's holder ("add to calendar"): the same UID and
+    sequence as the e-mailed invitations, so a calendar keeps one event."""
+    now = utcnow(now)
+    session = uow.session
+    link = _link(session, token, now)
+    professional = _professional(session, link)
+    appointment = _appointment(session, link, lock=False)
+    service = booking.get_service(session, professional_id=professional.id, service_id=appointment.service_id)
+    client = booking.get_client(session, professional_id=professional.id, client_id=appointment.client_id)
+    # icalendar costs the public function 9 MiB and most of its requests never need it.
+    from shared.notifications import calendar
+
+    return calendar.build_ics(
+        method="CANCEL" if appointment.status in CANCELLED else "REQUEST",
+        uid=calendar.appointment_uid(appointment.id), sequence=appointment.sequence,
+        start=appointment.start_datetime, end=appointment.end_datetime,
+        summary=f"{service.name} · {professional.business_name}",
+        description=f"{service.name} · {professional.business_name}\n{manage_url}",
+        organizer_email=professional.user.email, organizer_name=professional.business_name,
+        attendee_email=client.email, attendee_name=client.name, stamp=now)

@@ -14,12 +14,15 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 
 from shared import errors
+from shared.http import deadline
 from shared.http import metrics as http_metrics
 from shared.http.logs import get_logger
 from shared.http.parsing import too_large
 from shared.http.problems import FORBIDDEN, handle_exception, kind_problem
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# of-watchdog's ready_path (template/python3-agenda/Dockerfile): answered once the app is loaded.
+READY_PATH = "/_/ready"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 SECURITY_HEADERS = {
@@ -67,6 +70,7 @@ def _begin() -> Response | None:
     g.request_id = incoming if _SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
     g.started = time.perf_counter()
     g.principal = None
+    deadline.start(getattr(_settings(), "request_timeout_seconds", None))
     limit = g.body_limit = _settings().max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise too_large(limit)
@@ -133,6 +137,11 @@ def _log(response: Response, request_id: str) -> None:
     getattr(get_logger(), level)("request", extra={"fields": fields})
 
 
+def _ready() -> Response:
+    """The app is loaded and serving: of-watchdog may report the function ready (it wants a 200)."""
+    return Response("ready\n", mimetype="text/plain")
+
+
 def create_app(name: str, *blueprints: Blueprint, settings: Any = None) -> Flask:
     """A Flask app for the function `name` with the given blueprints.
 
@@ -150,7 +159,9 @@ def create_app(name: str, *blueprints: Blueprint, settings: Any = None) -> Flask
     http_metrics.instrument(app, name)
     app.before_request(_begin)
     app.after_request(_finish)
+    app.teardown_request(deadline.stop)
     app.register_error_handler(Exception, handle_exception)
+    app.add_url_rule(READY_PATH, endpoint="agenda_ready", view_func=_ready, methods=["GET"])
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app

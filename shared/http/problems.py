@@ -86,6 +86,7 @@ SQLSTATES: dict[str, Kind] = {
     "40001": Kind(409, "conflict", "Conflict", "A concurrent change got in the way; retry the request."),
     "40P01": Kind(409, "conflict", "Conflict", "A concurrent change got in the way; retry the request."),
     "57014": UNAVAILABLE,  # statement timeout
+    "55P03": UNAVAILABLE,  # lock timeout: another transaction holds what this one needs
 }
 # By SQLSTATE class (its first two characters) when the exact code is not listed above.
 SQLSTATE_CLASSES: dict[str, Kind] = {
@@ -171,7 +172,8 @@ def _database(exc: DBAPIError) -> Response | None:
         get_logger().warning("database unavailable", extra={"fields": {
             "request_id": g.get("request_id"), "exception": type(exc).__name__, "sqlstate": sqlstate or None,
         }})
-    return kind_problem(kind)
+    # A statement cancelled at the request's deadline (shared.http.deadline) says so.
+    return kind_problem(kind, g.get("deadline_expired") if sqlstate == "57014" else None)
 
 
 def _unexpected(exc: BaseException) -> Response:

@@ -45,22 +45,16 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def build_ics(*, method: str, uid: str, sequence: int, start: datetime, end: datetime, summary: str,
-              description: str, location: str | None = None, organizer_email: str, organizer_name: str,
-              attendee_email: str, attendee_name: str, stamp: datetime, timezone: str | None = None,
-              rule: WeeklyRule | None = None, recurrence_id: datetime | None = None) -> bytes:
-    """One VEVENT in a VCALENDAR; `sequence` must grow with every change sent for the same `uid`.
+def appointment_event(*, uid: str, sequence: int, start: datetime, end: datetime, summary: str,
+                      status: str, stamp: datetime, description: str | None = None,
+                      location: str | None = None, zone: ZoneInfo | None = None,
+                      rule: WeeklyRule | None = None, recurrence_id: datetime | None = None) -> Event:
+    """The VEVENT of an appointment, as invitations and the calendar feed both write it.
 
-    A series (`rule`) or one of its occurrences (`recurrence_id`, its original start) is written in
-    the professional's `timezone` with a VTIMEZONE, so calendars repeat it at the same wall-clock
-    time across DST changes; a single appointment is written in UTC.
+    Times are UTC, except with a `zone`: a series (`rule`) or one of its occurrences (`recurrence_id`,
+    its original start) is written in the professional's zone, so calendars repeat it at the same
+    wall-clock time across DST changes.
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be REQUEST or CANCEL, got {method!r}")
-    if (rule is not None or recurrence_id is not None) and not timezone:
-        raise ValueError("a series is written in the professional's time zone")
-    zone = ZoneInfo(timezone) if (rule is not None or recurrence_id is not None) else None
-
     def when(moment: datetime) -> datetime:
         return _utc(moment).astimezone(zone) if zone is not None else _utc(moment)
 
@@ -77,11 +71,31 @@ def build_ics(*, method: str, uid: str, sequence: int, start: datetime, end: dat
     if recurrence_id is not None:
         event.add("recurrence-id", when(recurrence_id))
     event.add("summary", summary)
-    event.add("description", description)
+    if description:
+        event.add("description", description)
     if location:
         event.add("location", location)
-    event.add("status", METHODS[method])
+    event.add("status", status)
     event.add("transp", "OPAQUE")
+    return event
+
+
+def build_ics(*, method: str, uid: str, sequence: int, start: datetime, end: datetime, summary: str,
+              description: str, location: str | None = None, organizer_email: str, organizer_name: str,
+              attendee_email: str, attendee_name: str, stamp: datetime, timezone: str | None = None,
+              rule: WeeklyRule | None = None, recurrence_id: datetime | None = None) -> bytes:
+    """One VEVENT in a VCALENDAR; `sequence` must grow with every change sent for the same `uid`.
+
+    A series or one of its occurrences needs the professional's `timezone` (written with a VTIMEZONE).
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be REQUEST or CANCEL, got {method!r}")
+    if (rule is not None or recurrence_id is not None) and not timezone:
+        raise ValueError("a series is written in the professional's time zone")
+    zone = ZoneInfo(timezone) if (rule is not None or recurrence_id is not None) else None
+    event = appointment_event(uid=uid, sequence=sequence, start=start, end=end, summary=summary,
+                              status=METHODS[method], stamp=stamp, description=description,
+                              location=location, zone=zone, rule=rule, recurrence_id=recurrence_id)
     event["organizer"] = vCalAddress.new(organizer_email, cn=organizer_name)
     event.add("attendee", vCalAddress.new(attendee_email, cn=attendee_name, role="REQ-PARTICIPANT",
                                           partstat="ACCEPTED", rsvp=False))

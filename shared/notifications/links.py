@@ -5,9 +5,11 @@ from urllib.parse import quote, urlencode
 # Frontend routes the e-mails point to; the single place to change them.
 MANAGE_PATH = "/manage/{token}"
 RESET_PASSWORD_PATH = "/reset-password"
+VERIFY_EMAIL_PATH = "/verify-email"
 BOOKING_PATH = "/book/{slug}"
 DASHBOARD_APPOINTMENT_PATH = "/dashboard/appointments/{appointment_id}"
 DASHBOARD_REQUESTS_PATH = "/dashboard/requests"
+REQUEST_DECISION_PATH = "/requests/{request_id}/{action}/{token}"
 
 
 def absolute(public_base_url: str, path: str, **query: str) -> str:
@@ -26,13 +28,25 @@ def reset_url(public_base_url: str, token: str) -> str:
     return absolute(public_base_url, RESET_PASSWORD_PATH, token=token)
 
 
+def verify_email_url(public_base_url: str, token: str) -> str:
+    """Where a professional confirms their email address (the page posts the token to /auth/verify-email)."""
+    return absolute(public_base_url, VERIFY_EMAIL_PATH, token=token)
+
+
 def booking_url(public_base_url: str, slug: str) -> str:
     """The professional's public booking page."""
     return absolute(public_base_url, BOOKING_PATH.format(slug=quote(slug, safe="")))
 
 
-def dashboard_url(public_base_url: str, appointment_id: int | None = None) -> str:
-    """The professional's view of one appointment, or of pending requests when no id is given."""
+def dashboard_url(dashboard_base_url: str, appointment_id: int | None = None) -> str:
+    """The professional's view of one appointment, or of pending requests when no id is given, in the
+    professionals' own frontend (DASHBOARD_BASE_URL): the product itself serves no dashboard."""
     if appointment_id is None:
-        return absolute(public_base_url, DASHBOARD_REQUESTS_PATH)
-    return absolute(public_base_url, DASHBOARD_APPOINTMENT_PATH.format(appointment_id=int(appointment_id)))
+        return absolute(dashboard_base_url, DASHBOARD_REQUESTS_PATH)
+    return absolute(dashboard_base_url, DASHBOARD_APPOINTMENT_PATH.format(appointment_id=int(appointment_id)))
+
+
+def request_decision_url(public_base_url: str, request_id: int, action: str, token: str) -> str:
+    """Where a professional without a frontend accepts or declines one request (from its e-mail)."""
+    return absolute(public_base_url, REQUEST_DECISION_PATH.format(
+        request_id=int(request_id), action=action, token=quote(token, safe="")))

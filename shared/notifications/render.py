@@ -20,14 +20,15 @@ CLIENT_KINDS = (
 )
 PROFESSIONAL_KINDS = ("new_booking", "request_received_professional", "cancelled_by_client",
                       "rescheduled_professional")
-KINDS = (*CLIENT_KINDS, *PROFESSIONAL_KINDS, "password_reset")
+KINDS = (*CLIENT_KINDS, *PROFESSIONAL_KINDS, "password_reset", "calendar_source_flagged",
+         "email_verification")
 
 # Every key a template may read. Missing optional keys render as absent; required ones are checked per kind.
 CONTEXT_KEYS = {
     "client_name": "client's display name (appointment kinds, required)",
     "client_email": "client's e-mail, shown to the professional",
     "client_phone": "client's phone, shown to the professional",
-    "notes": "what the client wrote when booking or requesting",
+    "client_comment": "what the client wrote when booking or requesting (never the private notes)",
     "professional_name": "professional's display name (appointment kinds, required)",
     "business_name": "practice / business name; signs client e-mails when given",
     "service_name": "service booked (appointment kinds, required)",
@@ -44,12 +45,20 @@ CONTEXT_KEYS = {
     "manage_url": "explicit client link to cancel or reschedule",
     "professional_slug": "public slug -> booking_url (book another time)",
     "booking_url": "explicit link to the professional's booking page",
+    "dashboard_base_url": "professionals' own frontend (DASHBOARD_BASE_URL); without it, no dashboard links",
     "appointment_id": "appointment id -> dashboard_url in e-mails to the professional",
     "dashboard_url": "explicit link for the professional",
+    "accept_url": "request_received_professional: the page that accepts the request (no login)",
+    "decline_url": "request_received_professional: the page that declines the request (no login)",
     "user_name": "greeting name for password_reset",
     "reset_token": "password reset token -> reset_url",
     "reset_url": "explicit password reset link (password_reset, required unless token + base given)",
     "expires_minutes": "validity of the reset link, in minutes",
+    "calendar_host": "host of a calendar source (never its full URL, which may be secret)",
+    "last_error": "why a calendar source could not be read",
+    "stale_hours": "how long a calendar source may fail before its busy time stops counting",
+    "verify_url": "link that confirms the account's email address (email_verification, required)",
+    "expires_days": "validity of the verification link, in days",
     "product_name": "defaults to 'Agenda'",
 }
 _APPOINTMENT_REQUIRED = ("client_name", "professional_name", "service_name", "start", "end", "timezone")
@@ -58,6 +67,8 @@ REQUIRED_KEYS = {
     "rescheduled": (*_APPOINTMENT_REQUIRED, "previous_start"),
     "rescheduled_professional": (*_APPOINTMENT_REQUIRED, "previous_start"),
     "password_reset": ("reset_url",),
+    "calendar_source_flagged": ("calendar_host", "last_error", "stale_hours"),
+    "email_verification": ("verify_url",),
 }
 
 
@@ -110,10 +121,12 @@ def _derive(kind: str, locale: str, context: dict) -> dict:
             data["reset_url"] = links.reset_url(base, data["reset_token"])
         if not data["booking_url"] and data["professional_slug"]:
             data["booking_url"] = links.booking_url(base, data["professional_slug"])
-        if not data["dashboard_url"] and kind == "request_received_professional":
-            data["dashboard_url"] = links.dashboard_url(base)
-        elif not data["dashboard_url"] and kind in PROFESSIONAL_KINDS and data["appointment_id"]:
-            data["dashboard_url"] = links.dashboard_url(base, data["appointment_id"])
+    dashboard = data["dashboard_base_url"]
+    if dashboard and not data["dashboard_url"]:
+        if kind == "request_received_professional":
+            data["dashboard_url"] = links.dashboard_url(dashboard)
+        elif kind in PROFESSIONAL_KINDS and data["appointment_id"]:
+            data["dashboard_url"] = links.dashboard_url(dashboard, data["appointment_id"])
     missing = [key for key in REQUIRED_KEYS.get(kind, ()) if data.get(key) in (None, "")]
     if missing:
         raise EmailContextError(f"E-mail '{kind}' needs: {', '.join(missing)}.", missing=missing)

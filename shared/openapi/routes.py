@@ -18,9 +18,11 @@ from shared.accounts import schemas as accounts
 from shared.admin import schemas as admin
 from shared.appointments import schemas as appointments
 from shared.availability import schemas as availability
+from shared.calendars import schemas as calendars
 from shared.catalog import schemas as catalog
 from shared.notifications import schemas as notifications
 from shared.openapi import schemas as common
+from shared.privacy import schemas as privacy
 
 # Who may call a route.
 NONE = "none"  # anyone, no token
@@ -31,7 +33,10 @@ METRICS = "metrics"  # the deployment's metrics token
 
 # A row for a route every function serves (shared.http.metrics).
 EVERY_FUNCTION = "*"
+# Blueprints of pages for people (HTML forms, functions/public/pages, described in README): not the API.
+PAGE_BLUEPRINTS = ("pages",)
 TEXT = "text/plain"
+CALENDAR = "text/calendar"
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,8 @@ class Route:
 
 ROUTES: list[Route] = [
     Route(EVERY_FUNCTION, "GET", "/metrics", METRICS, TEXT, problems=(404,)),
+    # of-watchdog's readiness check (ready_path); no root route, so not in the public document.
+    Route(EVERY_FUNCTION, "GET", "/_/ready", NONE, TEXT),
     Route("health", "GET", "/health", NONE, common.HealthRead),
     Route("health", "GET", "/health/ping", PROFESSIONAL, common.PingRead),
     # auth
@@ -82,8 +89,14 @@ ROUTES: list[Route] = [
           body=accounts.ForgotPasswordCreate, problems=(429,)),
     Route("auth", "POST", "/auth/reset-password", NONE, None, body=accounts.PasswordResetCreate,
           problems=(410, 429)),
+    Route("auth", "POST", "/auth/verify-email", NONE, None, body=accounts.EmailVerificationCreate,
+          problems=(410,)),
     # profile
     Route("profile", "GET", "/me", USER, accounts.MeRead),
+    Route("profile", "POST", "/me/email-verification", PROFESSIONAL, common.DetailRead, status=202,
+          problems=(409, 429)),
+    Route("profile", "DELETE", "/me", PROFESSIONAL, privacy.AccountClosureRead, body=privacy.AccountClose,
+          problems=(409,)),
     Route("profile", "PUT", "/me/profile", PROFESSIONAL, accounts.MeRead, body=accounts.ProfileUpdate,
           problems=(409,)),
     Route("profile", "GET", "/settings", PROFESSIONAL, accounts.SettingsRead),
@@ -98,10 +111,13 @@ ROUTES: list[Route] = [
     Route("catalog", "DELETE", "/services/<int:service_id>", PROFESSIONAL, None),
     Route("catalog", "GET", "/clients", PROFESSIONAL, Page(catalog.ClientRead), query=catalog.ClientQuery),
     Route("catalog", "POST", "/clients", PROFESSIONAL, catalog.ClientRead, status=201,
-          body=catalog.ClientCreate, problems=(409,)),
+          body=catalog.ClientCreate, problems=(409, 429)),
     Route("catalog", "GET", "/clients/<int:client_id>", PROFESSIONAL, catalog.ClientRead),
     Route("catalog", "PUT", "/clients/<int:client_id>", PROFESSIONAL, catalog.ClientRead,
           body=catalog.ClientUpdate, problems=(409,)),
+    Route("catalog", "DELETE", "/clients/<int:client_id>", PROFESSIONAL, privacy.ClientErasureRead,
+          problems=(409,)),
+    Route("catalog", "GET", "/clients/<int:client_id>/export", PROFESSIONAL, privacy.ClientExportRead),
     # availability
     Route("availability", "GET", "/availability/blocks", PROFESSIONAL, Page(availability.BlockRead)),
     Route("availability", "POST", "/availability/blocks", PROFESSIONAL, availability.BlockRead, status=201,
@@ -116,11 +132,22 @@ ROUTES: list[Route] = [
     Route("availability", "DELETE", "/availability/time-off/<int:time_off_id>", PROFESSIONAL, None),
     Route("availability", "GET", "/availability/slots", PROFESSIONAL, availability.SlotsRead,
           query=availability.SlotQuery, problems=(404,)),
+    Route("availability", "GET", "/calendar/feed", PROFESSIONAL, calendars.FeedRead),
+    Route("availability", "PATCH", "/calendar/feed", PROFESSIONAL, calendars.FeedRead,
+          body=calendars.FeedUpdate),
+    Route("availability", "POST", "/calendar/feed/rotate", PROFESSIONAL, calendars.FeedRead),
+    Route("availability", "GET", "/calendar/feed/<feed_token>.ics", NONE, CALENDAR),
+    Route("availability", "GET", "/calendar/sources", PROFESSIONAL, Page(calendars.SourceRead)),
+    Route("availability", "POST", "/calendar/sources", PROFESSIONAL, calendars.SourceRead, status=201,
+          body=calendars.SourceCreate, problems=(409,)),
+    Route("availability", "DELETE", "/calendar/sources/<int:source_id>", PROFESSIONAL, None),
+    Route("availability", "POST", "/calendar/sources/<int:source_id>/sync", PROFESSIONAL,
+          calendars.SourceRead),
     # appointments
     Route("appointments", "GET", "/appointments", PROFESSIONAL, Page(appointments.AppointmentRead),
           query=appointments.AppointmentQuery),
     Route("appointments", "POST", "/appointments", PROFESSIONAL, appointments.AppointmentRead, status=201,
-          body=appointments.AppointmentCreate, problems=(404, 409)),
+          body=appointments.AppointmentCreate, problems=(404, 409, 429)),
     Route("appointments", "GET", "/appointments/<int:appointment_id>", PROFESSIONAL,
           appointments.AppointmentRead),
     Route("appointments", "PUT", "/appointments/<int:appointment_id>", PROFESSIONAL,
@@ -154,6 +181,8 @@ ROUTES: list[Route] = [
     Route("admin", "GET", "/admin/professionals", ADMIN, Page(admin.ProfessionalRead),
           query=admin.ProfessionalQuery),
     Route("admin", "GET", "/admin/professionals/<int:professional_id>", ADMIN, admin.ProfessionalDetailRead),
+    Route("admin", "DELETE", "/admin/professionals/<int:professional_id>", ADMIN, privacy.AccountClosureRead,
+          body=privacy.AccountClose, problems=(409,)),
     Route("admin", "PUT", "/admin/professionals/<int:professional_id>/status", ADMIN,
           admin.ProfessionalDetailRead, body=admin.ProfessionalStatusUpdate),
     Route("admin", "GET", "/admin/stats", ADMIN, admin.StatsRead, query=admin.StatsQuery, paged=True),

@@ -63,8 +63,9 @@ Redis for rate limits and the queue, `TRUSTED_PROXY_COUNT=1`). Load comes from a
 (`tests/benchmarks/driver.py`, threads with `http.client`) to 127.0.0.1 only, bounded in requests; every
 request opens its own connection (the sync workers close each one) from its own loopback source address
 (127.x.y.z), so the per-address rate limits see a different visitor each time instead of answering 429.
-The per-page booking limit (60 a minute) is raised for this server only, because case 4 sends 100
-bookings to one page at once; the limiter still runs on every booking. Case 3 spreads its bookings over
+The per-page booking limit (60 a minute) is raised for this server only
+(`RATE_LIMIT_PUBLIC_BOOKING_PAGE`), because case 4 sends 100 bookings to one page at once; the limiter
+still runs on every booking. Case 3 spreads its bookings over
 20 pages (20 per page), under the production limit anyway. No consumer runs, so queued e-mails are not
 sent; their rows and queue entries are written, as in production.
 
@@ -73,6 +74,8 @@ alternate with the floor (an authenticated `SELECT 1`: `GET /health/ping`) and i
 it. Client, server, PostgreSQL and Redis share the same {os.cpu_count()} cores. Cold starts (case 6) run
 each function alone, `gunicorn functions.<name>.handler:app` with 1 worker, as its image does with
 `index:app`. The slot engine, Argon2 and the reminder sweep (cases 2, 7, 5) are also timed in process.
+Case 8 runs each function as its container does: the real faas-cli's build under the real of-watchdog,
+from a virtual environment holding only the runtime requirements (`tests/benchmarks/containers.py`).
 """
 
 
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(env)
     # Everything below reads settings from the environment just set.
     from shared.localdev.gateway import load_stack
-    from tests.benchmarks import coldstart, http_cases, inprocess, seed
+    from tests.benchmarks import coldstart, containers, http_cases, inprocess, seed
     from tests.benchmarks.report import Report, document
 
     report = Report()
@@ -121,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     inprocess.argon2_verify(world, report, stored_hash, parameters, login_p50)
     print("6: cold starts", flush=True)
     coldstart.run(world, report, list(load_stack()["functions"]))
+    print("8: function containers under of-watchdog: cold start and memory", flush=True)
+    containers.run(world, report, env)
     print("5: reminder sweep over 100,000 appointments", flush=True)
     inprocess.reminder_sweep(report)
 

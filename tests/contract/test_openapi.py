@@ -31,6 +31,12 @@ def test_every_route_of_every_function_has_a_row_and_every_row_a_route():
     assert len({(op.method, op.path) for op in operations}) == len(operations)
 
 
+def test_pages_are_not_part_of_the_api():
+    paths = {op.path for op in build.discover()}
+    assert not any(path.startswith(("/book", "/manage", "/reset-password", "/requests")) for path in paths)
+    assert "/public/professionals/{slug}/slots" in paths
+
+
 def test_a_route_without_a_row_is_refused(monkeypatch):
     monkeypatch.setattr(routes, "ROUTES", [row for row in routes.ROUTES if row.rule != "/services"])
     with pytest.raises(build.RoutesMismatch, match=r"route without a row: catalog: GET /services"):

@@ -16,7 +16,7 @@ def appointment_context():
         "client_name": "<script>alert('x')</script> Lucía",
         "client_email": "lucia@example.com",
         "client_phone": "+34 600 000 000",
-        "notes": "Primera sesión",
+        "client_comment": "Primera sesión",
         "professional_name": "Ana López",
         "business_name": "Psicología Ana López",
         "service_name": "Terapia individual",

@@ -1,0 +1,123 @@
+"""The client's manage page (from the e-mailed link): see, cancel, reschedule, add to a calendar."""
+
+from __future__ import annotations
+
+from flask import Response, g, redirect, request
+
+from shared.accounts import service as accounts
+from shared.appointments import public, schemas
+from shared.appointments.views import ClientRequestView
+from shared.config import get_settings
+from shared.db import unit_of_work
+from shared.errors import Conflict, NotFound
+from shared.notifications import links
+from shared.pages import render, security
+
+from ..booking import _actor, limit_token_use
+from . import bp, days, forms
+
+DONE = ("booked", "requested", "cancelled", "rescheduled")
+
+
+def _limit() -> None:
+    limit_token_use()
+
+
+def _load(uow, token: str):
+    """The link's view and the professional's public profile (language, horizon)."""
+    view = public.get_by_token(uow, token=token)
+    profile = accounts.public_profile(uow, slug=view.professional_slug)
+    render.begin(locale_default=profile["settings"].locale)
+    return view, profile
+
+
+def _manage(view, profile, token: str, *, status: int = 200, alert: str | None = None):
+    done = request.args.get("done")
+    return render.render(
+        "manage.html", status=status, view=view, profile=profile, token=token,
+        is_request=isinstance(view, ClientRequestView), zone=g.tz_chosen or view.timezone,
+        done=done if done in DONE else None, alert=alert)
+
+
+@bp.get("/manage/<token>")
+def manage_page(token: str):
+    render.begin()
+    _limit()
+    with unit_of_work() as uow:
+        view, profile = _load(uow, token)
+        return _manage(view, profile, token)
+
+
+@bp.post("/manage/<token>/cancel")
+def cancel(token: str):
+    """Cancel through the client's link (the API's command), refused inside the policy window."""
+    render.begin()
+    security.check_csrf()
+    _limit()
+    try:
+        with unit_of_work() as uow:
+            public.cancel_by_token(uow, token=token, actor=_actor())
+    except Conflict as conflict:
+        with unit_of_work() as uow:
+            view, profile = _load(uow, token)
+            return _manage(view, profile, token, status=409, alert=render.conflict_message(conflict.extra))
+    return redirect(render.page_url(f"/manage/{token}", done="cancelled"), code=303)
+
+
+def _reschedule_page(uow, token: str, *, status: int = 200, alert: str | None = None,
+                     errors: dict | None = None):
+    view, profile = _load(uow, token)
+    if isinstance(view, ClientRequestView):
+        raise NotFound("This link does not manage an appointment.")
+    zone = g.tz_chosen or view.timezone
+    choice = None
+    if view.can_reschedule:
+        choice = days.choose(uow, slug=view.professional_slug, service_id=view.service.id, zone=zone,
+                             advance_days=profile["settings"].booking_advance_days,
+                             requested=request.values.get("date"))
+    errors = dict(errors or {})
+    if choice is not None and choice.day_error:
+        errors.setdefault("date", forms.field_error("date"))
+    if errors and status == 200:
+        status = 422
+    return render.render("reschedule.html", status=status, view=view, profile=profile, token=token,
+                         zone=zone, choice=choice, alert=alert, errors=errors)
+
+
+@bp.get("/manage/<token>/reschedule")
+def reschedule_page(token: str):
+    render.begin()
+    _limit()
+    with unit_of_work() as uow:
+        return _reschedule_page(uow, token)
+
+
+@bp.post("/manage/<token>/reschedule")
+def reschedule(token: str):
+    """Move the appointment to the chosen free time (the API's command)."""
+    render.begin()
+    security.check_csrf()
+    _limit()
+    reschedule_in, errors = forms.load(schemas.PublicReschedule, {"start_datetime": "start_datetime"})
+    if errors:
+        with unit_of_work() as uow:
+            return _reschedule_page(uow, token, status=422, errors=errors)
+    try:
+        with unit_of_work() as uow:
+            public.reschedule_by_token(uow, token=token, actor=_actor(), **reschedule_in)
+    except Conflict as conflict:
+        with unit_of_work() as uow:
+            return _reschedule_page(uow, token, status=409, alert=render.conflict_message(conflict.extra))
+    return redirect(render.page_url(f"/manage/{token}", done="rescheduled"), code=303)
+
+
+@bp.get("/manage/<token>/appointment.ics")
+def calendar_file(token: str):
+    """"Add to calendar": the appointment as an .ics file."""
+    render.begin()
+    _limit()
+    manage_url = links.manage_url(get_settings().public_base_url, token)
+    with unit_of_work() as uow:
+        ics = public.calendar_by_token(uow, token=token, manage_url=manage_url)
+    return Response(ics, mimetype="text/calendar",
+                    headers={"Content-Disposition": 'attachment; filename="appointment.ics"'})
