@@ -1,8 +1,12 @@
-"""iCalendar (RFC 5545) invitations and cancellations for one appointment."""
+"""iCalendar (RFC 5545) invitations and cancellations for one appointment or a weekly series."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress
+from icalendar import Calendar, Event, vCalAddress, vRecur
 
 PRODID = "-//Agenda//Agenda appointments//EN"
 METHODS = {"REQUEST": "CONFIRMED", "CANCEL": "CANCELLED"}
@@ -21,6 +25,20 @@ def appointment_uid(appointment_id: int) -> str:
     return f"appointment-{int(appointment_id)}@agenda"
 
 
+def series_uid(series_id: int) -> str:
+    """The UID of a weekly series; one occurrence is addressed by it plus its RECURRENCE-ID."""
+    return f"appointment-series-{int(series_id)}@agenda"
+
+
+@dataclass(frozen=True)
+class WeeklyRule:
+    """A series as calendars repeat it: every N weeks, `count` times, less the `excluded` starts."""
+
+    every_weeks: int
+    count: int
+    excluded: tuple[datetime, ...] = ()
+
+
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("calendar times must be timezone-aware")
@@ -29,14 +47,29 @@ def _utc(moment: datetime) -> datetime:
 
 def appointment_event(*, uid: str, sequence: int, start: datetime, end: datetime, summary: str,
                       status: str, stamp: datetime, description: str | None = None,
-                      location: str | None = None) -> Event:
-    """The VEVENT of an appointment, as invitations and the calendar feed both write it (UTC times)."""
+                      location: str | None = None, zone: ZoneInfo | None = None,
+                      rule: WeeklyRule | None = None, recurrence_id: datetime | None = None) -> Event:
+    """The VEVENT of an appointment, as invitations and the calendar feed both write it.
+
+    Times are UTC, except with a `zone`: a series (`rule`) or one of its occurrences (`recurrence_id`,
+    its original start) is written in the professional's zone, so calendars repeat it at the same
+    wall-clock time across DST changes.
+    """
+    def when(moment: datetime) -> datetime:
+        return _utc(moment).astimezone(zone) if zone is not None else _utc(moment)
+
     event = Event()
     event.add("uid", uid)
     event.add("sequence", int(sequence))
     event.add("dtstamp", _utc(stamp))
-    event.add("dtstart", _utc(start))
-    event.add("dtend", _utc(end))
+    event.add("dtstart", when(start))
+    event.add("dtend", when(end))
+    if rule is not None:
+        event.add("rrule", vRecur(freq="WEEKLY", interval=rule.every_weeks, count=rule.count))
+        for moment in rule.excluded:
+            event.add("exdate", when(moment))
+    if recurrence_id is not None:
+        event.add("recurrence-id", when(recurrence_id))
     event.add("summary", summary)
     if description:
         event.add("description", description)
@@ -49,13 +82,20 @@ def appointment_event(*, uid: str, sequence: int, start: datetime, end: datetime
 
 def build_ics(*, method: str, uid: str, sequence: int, start: datetime, end: datetime, summary: str,
               description: str, location: str | None = None, organizer_email: str, organizer_name: str,
-              attendee_email: str, attendee_name: str, stamp: datetime) -> bytes:
-    """One VEVENT in a VCALENDAR; `sequence` must grow with every change sent for the same `uid`."""
+              attendee_email: str, attendee_name: str, stamp: datetime, timezone: str | None = None,
+              rule: WeeklyRule | None = None, recurrence_id: datetime | None = None) -> bytes:
+    """One VEVENT in a VCALENDAR; `sequence` must grow with every change sent for the same `uid`.
+
+    A series or one of its occurrences needs the professional's `timezone` (written with a VTIMEZONE).
+    """
     if method not in METHODS:
         raise ValueError(f"method must be REQUEST or CANCEL, got {method!r}")
+    if (rule is not None or recurrence_id is not None) and not timezone:
+        raise ValueError("a series is written in the professional's time zone")
+    zone = ZoneInfo(timezone) if (rule is not None or recurrence_id is not None) else None
     event = appointment_event(uid=uid, sequence=sequence, start=start, end=end, summary=summary,
                               status=METHODS[method], stamp=stamp, description=description,
-                              location=location)
+                              location=location, zone=zone, rule=rule, recurrence_id=recurrence_id)
     event["organizer"] = vCalAddress.new(organizer_email, cn=organizer_name)
     event.add("attendee", vCalAddress.new(attendee_email, cn=attendee_name, role="REQ-PARTICIPANT",
                                           partstat="ACCEPTED", rsvp=False))
@@ -65,4 +105,6 @@ def build_ics(*, method: str, uid: str, sequence: int, start: datetime, end: dat
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
     calendar.add_component(event)
+    if zone is not None:
+        calendar.add_missing_timezones()
     return calendar.to_ical()
