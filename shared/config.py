@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from shared.secretbox import EncryptionKeyError, Keyring
-from shared.timeouts import DEFAULT_REQUEST_TIMEOUT_SECONDS
 
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
 
@@ -47,7 +46,7 @@ class Settings:
     huey_backend: str
     huey_sqlite_path: str
     trusted_proxy_count: int
-    request_timeout_seconds: int
+    request_timeout_seconds: int | None
     keyring: Keyring
     record_retention_months: int
 
@@ -194,8 +193,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         huey_backend=huey_backend,
         huey_sqlite_path=get("HUEY_SQLITE_PATH") or ".data/huey.sqlite3",
         trusted_proxy_count=_int("TRUSTED_PROXY_COUNT", get("TRUSTED_PROXY_COUNT"), 0, 0, 5),
-        request_timeout_seconds=_int("REQUEST_TIMEOUT_SECONDS", get("REQUEST_TIMEOUT_SECONDS"),
-                                     DEFAULT_REQUEST_TIMEOUT_SECONDS, 1, 300),
+        request_timeout_seconds=(_int("REQUEST_TIMEOUT_SECONDS", get("REQUEST_TIMEOUT_SECONDS"), 0, 1, 300)
+                                 if get("REQUEST_TIMEOUT_SECONDS") else None),
         keyring=keyring,
         record_retention_months=_int("RECORD_RETENTION_MONTHS", get("RECORD_RETENTION_MONTHS"), 24, 1, 240),
     )

@@ -108,9 +108,10 @@ def test_gunicorn_has_no_control_socket_and_one_worker(build):
     import shared.gunicorn_conf as conf
 
     config = Config()
-    for name in ("timeout", "control_socket_disable"):
-        config.set(name, getattr(conf, name))
+    config.set("control_socket_disable", conf.control_socket_disable)
     assert config.control_socket_disable is True
+    assert conf.worker_timeout({"REQUEST_TIMEOUT_SECONDS": "8"}) == 10
+    assert conf.worker_timeout({}) is None  # no deadline set: gunicorn's own default
 
 
 def test_readiness_waits_for_the_app(deployment, tmp_path):
