@@ -1,7 +1,10 @@
 """Alembic environment: runs migrations against DATABASE_URL (or a connection handed in by tests)."""
 
+import os
+
 from alembic import context
-from sqlalchemy import create_engine, pool
+from alembic.util import CommandError
+from sqlalchemy import create_engine, pool, text
 
 from shared.models import Base
 
@@ -40,9 +43,28 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
+def _guard_downgrades(connection):
+    """In production, a downgrade (which may drop tables and their data) runs only when CONFIRM_DOWNGRADE
+    names the database it runs on. The check runs as the first step is applied, inside the migration's
+    transaction: PostgreSQL rolls that step back with it."""
+    environment = os.environ.get("AGENDA_ENV") or "production"
+
+    def check(ctx, step, heads, run_args) -> None:
+        if step.is_upgrade or environment != "production":
+            return
+        database = connection.execute(text("SELECT current_database()")).scalar_one()
+        if os.environ.get("CONFIRM_DOWNGRADE") != database:
+            raise CommandError(
+                f"refusing to downgrade the production database {database!r}: a downgrade can drop tables "
+                f"and their rows. Take a backup first, then run again with CONFIRM_DOWNGRADE={database}.")
+
+    return check
+
+
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, include_object=include_object,
-                      compare_type=True, compare_server_default=True)
+                      compare_type=True, compare_server_default=True,
+                      on_version_apply=_guard_downgrades(connection))
     with context.begin_transaction():
         context.run_migrations()
 

@@ -14,7 +14,7 @@ def record(session, *, action: str, actor_user_id: int | None = None, profession
            entity_type: str | None = None, entity_id: int | None = None, ip_address: str | None = None,
            request_id: str | None = None, metadata: dict[str, Any] | None = None) -> AuditLog:
     """Add an audit row to the session (the caller's unit of work commits it)."""
-    row = AuditLog(action=action, actor_user_id=actor_user_id, professional_id=professional_id,
+    row = AuditLog(action=action, user_id=actor_user_id, professional_id=professional_id,
                    entity_type=entity_type, entity_id=entity_id, ip_address=ip_address,
                    request_id=request_id, metadata_=_clean(metadata))
     session.add(row)
@@ -26,7 +26,7 @@ def row_values(*, action: str, actor_user_id: int | None = None, professional_id
                request_id: str | None = None, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
     """The same row as record() writes, as column values for a core INSERT into audit_logs (a caller
     that writes several rows in one statement, to save round trips)."""
-    return {"action": action, "actor_user_id": actor_user_id, "professional_id": professional_id,
+    return {"action": action, "user_id": actor_user_id, "professional_id": professional_id,
             "entity_type": entity_type, "entity_id": entity_id, "ip_address": ip_address,
             "request_id": request_id, "metadata": _clean(metadata)}
 

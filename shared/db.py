@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Self
 
+import psycopg
+from psycopg.errors import _WaitTimeout
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,11 +20,49 @@ _session_factory: sessionmaker[Session] | None = None
 _in_use: set = set()
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """An engine with settings that suit short requests behind PgBouncer."""
-    connect_args = {"connect_timeout": 5, "prepare_threshold": None}
+# A server that stops answering (stopped, overloaded, cut off) is given up on this long after the
+# statement timeout should have fired on its side.
+UNRESPONSIVE_GRACE_MS = 1000
+# Seconds to open a connection (libpq's smallest useful value); a stopped server's listen queue accepts
+# the TCP connection and then never answers the start-up message.
+CONNECT_TIMEOUT = 2
+
+
+class BoundedConnection(psycopg.Connection):
+    """A psycopg connection that stops waiting for the server after `response_timeout` seconds.
+
+    The server's own statement_timeout and lock_timeout end slow work, but a server that does not run at
+    all (SIGSTOP, a hung host whose kernel still acknowledges packets) answers nothing, and libpq would
+    wait for ever. Past the bound the connection is closed and the caller gets an OperationalError on a
+    closed connection, which SQLAlchemy treats as a disconnect (and shared.http as a 503).
+    """
+
+    response_timeout: float | None = None
+
+    def wait(self, gen, interval=0.1, timeout=None):
+        try:
+            return super().wait(gen, interval, timeout if timeout is not None else self.response_timeout)
+        except _WaitTimeout:
+            self.pgconn.finish()
+            raise psycopg.OperationalError(
+                f"the database server did not answer within {self.response_timeout:g} s") from None
+
+
+def make_engine(url: str, *, statement_timeout_ms: int | None = None, lock_timeout_ms: int | None = None,
+                **kwargs) -> Engine:
+    """An engine with settings that suit short requests behind PgBouncer.
+
+    With statement_timeout_ms, every connection runs with that statement_timeout (and lock_timeout, when
+    given) and waits for the server at most UNRESPONSIVE_GRACE_MS longer.
+    """
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT, "prepare_threshold": None}
+    if statement_timeout_ms is not None:
+        options = [f"-c statement_timeout={statement_timeout_ms}"]
+        if lock_timeout_ms is not None:
+            options.append(f"-c lock_timeout={lock_timeout_ms}")
+        connect_args["options"] = " ".join(options)
     connect_args.update(kwargs.pop("connect_args", {}))
-    return create_engine(
+    engine = create_engine(
         url,
         pool_pre_ping=True,
         hide_parameters=True,  # bound values (emails, notes) never reach exception messages or logs
@@ -31,6 +71,16 @@ def make_engine(url: str, **kwargs) -> Engine:
         connect_args=connect_args,
         **kwargs,
     )
+    if statement_timeout_ms is not None:
+        response_timeout = (statement_timeout_ms + UNRESPONSIVE_GRACE_MS) / 1000
+
+        @event.listens_for(engine, "do_connect")
+        def _bounded(dialect, connection_record, cargs, cparams):
+            connection = BoundedConnection.connect(*cargs, **cparams)
+            connection.response_timeout = response_timeout
+            return connection
+
+    return engine
 
 
 def get_engine() -> Engine:
@@ -39,7 +89,10 @@ def get_engine() -> Engine:
     if _engine is None:
         with _lock:
             if _engine is None:
-                _engine = make_engine(get_settings().database_url)
+                settings = get_settings()
+                _engine = make_engine(settings.database_url,
+                                      statement_timeout_ms=settings.database_statement_timeout_ms,
+                                      lock_timeout_ms=settings.database_lock_timeout_ms)
                 event.listen(_engine, "checkout", lambda dbapi, record, proxy: _in_use.add(dbapi))
                 event.listen(_engine, "checkin", lambda dbapi, record: _in_use.discard(dbapi))
                 _session_factory = sessionmaker(_engine, expire_on_commit=False)

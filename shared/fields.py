@@ -10,7 +10,7 @@ import zoneinfo
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 __all__ = ["AwareDateTime", "Date", "DateOrDateTime", "Decimal", "Email", "IanaTimezone", "JsonBoolean",
-           "PeriodQuery", "Price", "StrictInteger", "Text", "Time"]
+           "PeriodQuery", "Price", "QueryInteger", "StrictInteger", "Text", "Time", "prose"]
 
 # RFC 3339 date-time; seconds may be left out ("09:00+02:00"), the offset is checked separately
 # so a missing one gets its own message.
@@ -134,20 +134,44 @@ class Email(fields.Email):
         return super()._deserialize(value, attr, data, **kwargs).strip().lower()
 
 
-class Text(fields.String):
-    """A string trimmed of surrounding whitespace; with `blank_as_none`, an empty result loads as None."""
+# Control characters (C0, DEL, C1) and the Unicode line and paragraph separators. A single-line field
+# refuses them all: a CR/LF in a name would end up in an email header. A multi-line field takes line breaks.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_BUT_NEWLINES = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
-    def __init__(self, *, blank_as_none: bool = False, **kwargs):
+
+class Text(fields.String):
+    """A string trimmed of surrounding whitespace; with `blank_as_none`, an empty result loads as None.
+
+    Control characters are refused; `multiline` fields (notes, bio, description) allow line breaks only.
+    """
+
+    default_error_messages = {
+        "control": "Control characters (such as line breaks or tabs) are not allowed here.",
+        "control_multiline": "Control characters other than line breaks are not allowed here.",
+    }
+
+    def __init__(self, *, blank_as_none: bool = False, multiline: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.blank_as_none = blank_as_none
+        self.multiline = multiline
 
     def _deserialize(self, value, attr, data, **kwargs) -> str | None:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if self.multiline and _CONTROL_BUT_NEWLINES.search(text):
+            raise self.make_error("control_multiline")
+        if not self.multiline and _CONTROL.search(text):
+            raise self.make_error("control")
         return None if self.blank_as_none and not text else text
 
     def _validate(self, value) -> None:
         if value is not None:  # a blank that became None has nothing left to check
             super()._validate(value)
+
+
+def prose(max_length: int) -> Text:
+    """Optional free text over several lines (notes, bio, description, reasons); blank loads as None."""
+    return Text(multiline=True, blank_as_none=True, allow_none=True, validate=validate.Length(max=max_length))
 
 
 class StrictInteger(fields.Integer):
@@ -158,6 +182,17 @@ class StrictInteger(fields.Integer):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class QueryInteger(fields.Integer):
+    """A whole number as a query string carries it: ASCII digits only ("7"; not "7.0", "+7", " 7", "7_0")."""
+
+    default_error_messages = {"invalid": "Give a whole number (digits only)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
 

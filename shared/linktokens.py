@@ -1,7 +1,8 @@
 """Tokens for links sent by email (manage an appointment, reset a password): random, stored only as hashes.
 
-A token is HMAC-SHA256(LINK_SECRET, purpose:nonce). The database keeps the nonce and the token's SHA-256,
-so the job that sends the email later can re-derive the link, while a database dump alone cannot.
+A token is HMAC-SHA256(LINK_SECRET, link_type:nonce), link_type being the link's type. The database keeps
+the nonce and the token's SHA-256, so the job that sends the email later can re-derive the link, while a
+database dump alone cannot.
 """
 
 from __future__ import annotations
@@ -21,17 +22,17 @@ def hash_token(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def derive(purpose: str, nonce: bytes, secret: str | None = None) -> str:
+def derive(link_type: str, nonce: bytes, secret: str | None = None) -> str:
     """The token for a stored nonce."""
     key = (secret or get_settings().link_secret).encode()
-    digest = hmac.new(key, purpose.encode() + b":" + nonce, hashlib.sha256).digest()
+    digest = hmac.new(key, link_type.encode() + b":" + nonce, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def new_token(purpose: str) -> tuple[str, bytes, bytes]:
+def new_token(link_type: str) -> tuple[str, bytes, bytes]:
     """A fresh (token, nonce, token_hash) triple."""
     nonce = secrets.token_bytes(NONCE_BYTES)
-    token = derive(purpose, nonce)
+    token = derive(link_type, nonce)
     return token, nonce, hash_token(token)
 
 

@@ -58,6 +58,10 @@ notifications_sent = Counter(
     "agenda_notifications_sent", "Notifications delivered to the email provider.", registry=REGISTRY)
 notifications_failed = Counter(
     "agenda_notifications_failed", "Notification delivery attempts that failed.", registry=REGISTRY)
+rate_limit_fallbacks = Counter(
+    "agenda_rate_limit_fallbacks",
+    "Rate-limit and lockout checks counted in process memory because the shared storage was unreachable.",
+    registry=REGISTRY)
 
 
 def multiprocess_dir() -> str | None:

@@ -85,9 +85,17 @@ class NotificationStatus(enum.StrEnum):
     skipped = "skipped"  # no longer relevant when its turn came (e.g. a reminder for a cancelled appointment)
 
 
-class LinkPurpose(enum.StrEnum):
+class LinkType(enum.StrEnum):
+    """What a client's link points to: an appointment (to see, cancel or reschedule it) or a request."""
+
     appointment = "appointment"
     appointment_request = "appointment_request"
+
+
+class NotificationChannel(enum.StrEnum):
+    email = "email"
+    sms = "sms"
+    whatsapp = "whatsapp"
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -108,6 +116,7 @@ class User(Base):
     __table_args__ = (
         CheckConstraint("email = lower(btrim(email))", name="email_normalized"),
         CheckConstraint("length(email) BETWEEN 3 AND 254", name="email_length"),
+        Index("ix_users_role_is_active", "role", "is_active"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -118,6 +127,10 @@ class User(Base):
                                            server_default=UserRole.professional.value)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Access tokens issued before this instant are refused (logout, password reset, deactivation, ...).
+    sessions_valid_after: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the user opened the link emailed to them; until then no email goes to their clients.
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _updated()
 
@@ -129,6 +142,7 @@ class Professional(Base):
     __table_args__ = (
         CheckConstraint("public_slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="public_slug_format"),
         CheckConstraint("length(public_slug) BETWEEN 3 AND 80", name="public_slug_length"),
+        Index("ix_professionals_business_name", "business_name"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -139,12 +153,28 @@ class Professional(Base):
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, server_default="Europe/Madrid")
     phone: Mapped[str | None] = mapped_column(String(40))
     bio: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _updated()
 
     user: Mapped[User] = relationship(back_populates="professional")
     settings: Mapped[ProfessionalSettings] = relationship(back_populates="professional", uselist=False)
+
+
+class PublicSlug(Base):
+    """Every public slug a professional has had, the current one included: theirs for good."""
+
+    __tablename__ = "public_slugs"
+    __table_args__ = (
+        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
+        Index("ix_public_slugs_professional_id", "professional_id"),
+    )
+
+    slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    created_at: Mapped[dt.datetime] = _created()
 
 
 class ProfessionalSettings(Base):
@@ -163,8 +193,9 @@ class ProfessionalSettings(Base):
         CheckConstraint("locale IN ('es', 'en')", name="locale_supported"),
     )
 
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
-                                                 primary_key=True)
+                                                 nullable=False, unique=True)
     allow_public_booking: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     default_appointment_status: Mapped[DefaultAppointmentStatus] = mapped_column(
         _enum(DefaultAppointmentStatus, "default_appointment_status"), nullable=False,
@@ -194,6 +225,7 @@ class Service(Base):
         CheckConstraint("price >= 0", name="price_not_negative"),
         CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),
         Index("ix_services_professional_id_is_active", "professional_id", "is_active"),
+        Index("ix_services_professional_id_name", "professional_id", "name"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -219,6 +251,8 @@ class Client(Base):
               postgresql_ops={"name": "gin_trgm_ops"}),
         Index("ix_clients_email_trgm", "email", postgresql_using="gin",
               postgresql_ops={"email": "gin_trgm_ops"}),
+        Index("ix_clients_professional_id_name", "professional_id", "name"),
+        Index("ix_clients_professional_id_phone", "professional_id", "phone"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -237,23 +271,24 @@ class AvailabilityBlock(Base):
     __tablename__ = "availability_blocks"
     __table_args__ = (
         CheckConstraint("start_time < end_time", name="start_before_end"),
-        CheckConstraint("day_of_week BETWEEN 0 AND 6", name="day_of_week_range"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
         CheckConstraint(
-            "(is_recurring AND day_of_week IS NOT NULL AND specific_date IS NULL)"
-            " OR (NOT is_recurring AND specific_date IS NOT NULL AND day_of_week IS NULL)",
+            "(is_recurring AND weekday IS NOT NULL AND specific_date IS NULL)"
+            " OR (NOT is_recurring AND specific_date IS NOT NULL AND weekday IS NULL)",
             name="recurring_or_specific_date",
         ),
-        Index("uq_availability_blocks_recurring_start", "professional_id", "day_of_week", "start_time",
+        Index("ix_availability_blocks_professional_id", "professional_id"),
+        Index("uq_availability_blocks_recurring", "professional_id", "weekday", "start_time", "end_time",
               unique=True, postgresql_where=text("is_recurring")),
-        Index("uq_availability_blocks_specific_start", "professional_id", "specific_date", "start_time",
-              unique=True, postgresql_where=text("NOT is_recurring")),
+        Index("uq_availability_blocks_specific_date", "professional_id", "specific_date", "start_time",
+              "end_time", unique=True, postgresql_where=text("NOT is_recurring")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
                                                  nullable=False)
     is_recurring: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    day_of_week: Mapped[int | None] = mapped_column(SmallInteger)  # 0 = Monday … 6 = Sunday
+    weekday: Mapped[int | None] = mapped_column(SmallInteger)  # 0 = Monday … 6 = Sunday
     specific_date: Mapped[dt.date | None] = mapped_column(Date)
     start_time: Mapped[dt.time] = mapped_column(Time, nullable=False)
     end_time: Mapped[dt.time] = mapped_column(Time, nullable=False)
@@ -281,10 +316,12 @@ class TimeOff(Base):
 class Appointment(Base):
     __tablename__ = "appointments"
     __table_args__ = (
+        # Only the client is forgotten: the appointment stays the professional's.
         ForeignKeyConstraint(["professional_id", "client_id"], ["clients.professional_id", "clients.id"],
-                             name="fk_appointments_client_same_professional"),
+                             name="fk_appointments_client_same_professional",
+                             ondelete="SET NULL (client_id)"),
         ForeignKeyConstraint(["professional_id", "service_id"], ["services.professional_id", "services.id"],
-                             name="fk_appointments_service_same_professional"),
+                             name="fk_appointments_service_same_professional", ondelete="RESTRICT"),
         CheckConstraint("start_datetime < end_datetime", name="start_before_end"),
         ExcludeConstraint(
             ("professional_id", "="),
@@ -297,14 +334,18 @@ class Appointment(Base):
               postgresql_where=text(ACTIVE_STATUS_SQL)),
         Index("ix_appointments_active_start", "start_datetime", postgresql_where=text(ACTIVE_STATUS_SQL)),
         Index("ix_appointments_professional_id_start_datetime", "professional_id", "start_datetime"),
-        Index("ix_appointments_client_id", "client_id"),
-        Index("ix_appointments_service_id", "service_id"),
+        Index("ix_appointments_professional_id_status_start_datetime", "professional_id", "status",
+              text("start_datetime DESC")),
+        Index("ix_appointments_client_id_start_datetime", "client_id", "start_datetime"),
+        Index("ix_appointments_service_id_start_datetime", "service_id", "start_datetime"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+    # RESTRICT: a professional with appointments is deactivated, never deleted with their history.
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="RESTRICT"),
                                                  nullable=False)
-    client_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # NULL only once the client was deleted; every appointment is booked for a client.
+    client_id: Mapped[int | None] = mapped_column(BigInteger)
     service_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     start_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     end_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
@@ -338,10 +379,12 @@ class AppointmentRequest(Base):
     __table_args__ = (
         ForeignKeyConstraint(["professional_id", "service_id"], ["services.professional_id", "services.id"],
                              name="fk_appointment_requests_service_same_professional"),
-        CheckConstraint("start_datetime < end_datetime", name="start_before_end"),
-        CheckConstraint("email = lower(btrim(email))", name="email_normalized"),
-        Index("ix_appointment_requests_professional_id_status", "professional_id", "status"),
-        Index("ix_appointment_requests_pending_start", "start_datetime",
+        CheckConstraint("requested_datetime < end_datetime", name="requested_before_end"),
+        CheckConstraint("client_email = lower(btrim(client_email))", name="client_email_normalized"),
+        Index("ix_appointment_requests_professional_id_status_requested", "professional_id",
+              "status", "requested_datetime"),
+        Index("ix_appointment_requests_professional_id_client_email", "professional_id", "client_email"),
+        Index("ix_appointment_requests_pending_requested_datetime", "requested_datetime",
               postgresql_where=text("status = 'pending'")),
     )
 
@@ -349,11 +392,11 @@ class AppointmentRequest(Base):
     professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
                                                  nullable=False)
     service_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    start_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    requested_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     end_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    name: Mapped[str] = mapped_column(String(200), nullable=False)
-    email: Mapped[str] = mapped_column(String(254), nullable=False)
-    phone: Mapped[str | None] = mapped_column(String(40))
+    client_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    client_email: Mapped[str] = mapped_column(String(254), nullable=False)
+    client_phone: Mapped[str | None] = mapped_column(String(40))
     client_comment: Mapped[str | None] = mapped_column(Text)
     status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"), nullable=False,
                                                   server_default=RequestStatus.pending.value)
@@ -371,7 +414,9 @@ class PublicLink(Base):
         CheckConstraint("(appointment_id IS NOT NULL) OR (appointment_request_id IS NOT NULL)",
                         name="points_somewhere"),
         CheckConstraint("octet_length(token_hash) = 32", name="token_hash_sha256"),
-        Index("ix_public_links_appointment_id", "appointment_id"),
+        # One live link per appointment: a replaced one stays, revoked.
+        Index("uq_public_links_live_appointment_id", "appointment_id", unique=True,
+              postgresql_where=text("revoked_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -380,7 +425,7 @@ class PublicLink(Base):
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
     appointment_request_id: Mapped[int | None] = mapped_column(
         ForeignKey("appointment_requests.id", ondelete="CASCADE"))
-    purpose: Mapped[LinkPurpose] = mapped_column(_enum(LinkPurpose, "link_purpose"), nullable=False)
+    type: Mapped[LinkType] = mapped_column(_enum(LinkType, "link_type"), nullable=False)
     # Only the SHA-256 of the token is stored; the nonce lets the server re-derive it (HMAC with
     # LINK_SECRET) when an email is sent later, so a database dump alone yields no usable link.
     token_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, unique=True)
@@ -402,6 +447,8 @@ class Notification(Base):
               postgresql_where=text("status IN ('pending', 'sending')")),
         Index("ix_notifications_professional_id_created_at", "professional_id", "created_at"),
         Index("ix_notifications_appointment_id", "appointment_id"),
+        Index("ix_notifications_professional_id_sent_at", "professional_id", "sent_at"),
+        Index("ix_notifications_status_sent_at", "status", text("sent_at DESC")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -410,9 +457,11 @@ class Notification(Base):
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
     appointment_request_id: Mapped[int | None] = mapped_column(
         ForeignKey("appointment_requests.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(60), nullable=False)
-    channel: Mapped[str] = mapped_column(String(20), nullable=False, server_default="email")
-    recipient: Mapped[str] = mapped_column(String(254), nullable=False)
+    type: Mapped[str] = mapped_column(Text, nullable=False)
+    channel: Mapped[NotificationChannel] = mapped_column(
+        _enum(NotificationChannel, "notification_channel"), nullable=False,
+        server_default=NotificationChannel.email.value)
+    recipient: Mapped[str] = mapped_column(Text, nullable=False)
     # Unique when set: one reminder per appointment and start, one of each kind per event.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
@@ -434,14 +483,15 @@ class AuditLog(Base):
     __tablename__ = "audit_logs"
     __table_args__ = (
         Index("ix_audit_logs_professional_id_created_at", "professional_id", "created_at"),
-        Index("ix_audit_logs_actor_user_id_created_at", "actor_user_id", "created_at"),
+        Index("ix_audit_logs_user_id_created_at", "user_id", text("created_at DESC")),
+        Index("ix_audit_logs_entity_type_entity_id", "entity_type", "entity_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     professional_id: Mapped[int | None] = mapped_column(ForeignKey("professionals.id", ondelete="SET NULL"))
-    action: Mapped[str] = mapped_column(String(80), nullable=False)
-    entity_type: Mapped[str | None] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(Text, nullable=False)
+    entity_type: Mapped[str | None] = mapped_column(Text)
     entity_id: Mapped[int | None] = mapped_column(BigInteger)
     ip_address: Mapped[str | None] = mapped_column(INET)
     request_id: Mapped[str | None] = mapped_column(String(128))
@@ -450,11 +500,11 @@ class AuditLog(Base):
     created_at: Mapped[dt.datetime] = _created()
 
 
-class PasswordResetToken(Base):
-    __tablename__ = "password_reset_tokens"
+class PasswordReset(Base):
+    __tablename__ = "password_resets"
     __table_args__ = (
         CheckConstraint("octet_length(token_hash) = 32", name="token_hash_sha256"),
-        Index("ix_password_reset_tokens_user_id", "user_id"),
+        Index("ix_password_resets_user_id_expires_at", "user_id", "expires_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -485,6 +535,90 @@ class RefreshToken(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created()
+
+
+class CalendarSourceKind(enum.StrEnum):
+    ics = "ics"
+    caldav = "caldav"
+
+
+class CalendarFeed(Base):
+    """A professional's secret calendar feed URL: only the token's SHA-256 and its nonce are kept."""
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (
+        CheckConstraint("octet_length(token_hash) = 32", name="token_hash_sha256"),
+    )
+
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, unique=True)
+    # The URL is re-derived from this nonce with LINK_SECRET (shared.linktokens) whenever it is shown.
+    token_nonce: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    # Event titles carry the client's initials unless the professional turns full names on.
+    show_client_names: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+    professional: Mapped[Professional] = relationship()
+
+
+class CalendarSource(Base):
+    """One of the professional's own calendars (an ICS URL or a CalDAV calendar) read as busy time."""
+
+    __tablename__ = "calendar_sources"
+    __table_args__ = (
+        CheckConstraint("length(url) BETWEEN 8 AND 2048", name="url_length"),
+        CheckConstraint("busy_count >= 0", name="busy_count_not_negative"),
+        CheckConstraint("kind = 'ics' OR (username IS NOT NULL AND password_encrypted IS NOT NULL)",
+                        name="caldav_has_credentials"),
+        Index("ix_calendar_sources_professional_id", "professional_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    kind: Mapped[CalendarSourceKind] = mapped_column(_enum(CalendarSourceKind, "calendar_source_kind"),
+                                                     nullable=False)
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    username: Mapped[str | None] = mapped_column(String(254))
+    # The CalDAV app password: plain text here, only ever ciphertext in the database (shared.secretbox).
+    password: Mapped[str | None] = mapped_column("password_encrypted", EncryptedText)
+    all_day_blocks: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    # Validators of the last ICS answer, sent back as If-None-Match / If-Modified-Since.
+    etag: Mapped[str | None] = mapped_column(String(400))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    # When the calendar's content was last read whole (not a 304): the window moves on, so it is read
+    # whole again at least daily even when the server says nothing changed.
+    content_read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_synced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    busy_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when its busy time stopped being used (no good fetch for too long) and the professional was told.
+    flagged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+
+class CalendarBusyInterval(Base):
+    """Busy time [start, end) read from a calendar source; replaced whole on every good fetch."""
+
+    __tablename__ = "calendar_busy_intervals"
+    __table_args__ = (
+        CheckConstraint("start_datetime < end_datetime", name="start_before_end"),
+        Index("ix_calendar_busy_intervals_professional_id_start_datetime", "professional_id",
+              "start_datetime"),
+        Index("ix_calendar_busy_intervals_source_id", "source_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("calendar_sources.id", ondelete="CASCADE"),
+                                           nullable=False)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    start_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    end_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 TABLES_WITH_UPDATED_AT = tuple(

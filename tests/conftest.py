@@ -69,6 +69,11 @@ TEST_ENV = {
     "PUBLIC_BASE_URL": "https://app.agenda.example",
     "CORS_ORIGINS": "https://app.agenda.example",
     "METRICS_TOKEN": "metrics-test-token",
+    # Generous on a shared, busy machine: a slow answer must not look like an outage. The fault tests
+    # (tests/faults) set short values of their own and break servers of their own.
+    "REDIS_TIMEOUT_MS": "5000",
+    "DATABASE_STATEMENT_TIMEOUT_MS": "30000",
+    "DATABASE_LOCK_TIMEOUT_MS": "30000",
     "SECRETS_DIR": tempfile.mkdtemp(prefix="agenda-secrets-"),
 }
 

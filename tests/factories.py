@@ -22,10 +22,12 @@ def _hash(password: str) -> str:
 
 
 def make_user(session, *, email: str | None = None, name: str = "Test User", role: str = "professional",
-              password: str = DEFAULT_PASSWORD, is_active: bool = True) -> m.User:
+              password: str = DEFAULT_PASSWORD, is_active: bool = True,
+              email_verified: bool = True) -> m.User:
     n = next(_counter)
     user = m.User(email=email or f"user{n}@example.com", name=name, role=m.UserRole(role),
-                  password_hash=_hash(password), is_active=is_active)
+                  password_hash=_hash(password), is_active=is_active,
+                  email_verified_at=dt.datetime.now(dt.UTC) if email_verified else None)
     session.add(user)
     session.flush()
     return user
@@ -33,9 +35,11 @@ def make_user(session, *, email: str | None = None, name: str = "Test User", rol
 
 def make_professional(session, *, email: str | None = None, business_name: str | None = None,
                       public_slug: str | None = None, timezone: str = "Europe/Madrid", is_active: bool = True,
-                      password: str = DEFAULT_PASSWORD, **settings) -> m.Professional:
+                      password: str = DEFAULT_PASSWORD, email_verified: bool = True,
+                      **settings) -> m.Professional:
     """A user with a professional profile and settings; keyword arguments override settings fields."""
-    user = make_user(session, email=email, name="Dr. Test", password=password, is_active=is_active)
+    user = make_user(session, email=email, name="Dr. Test", password=password, is_active=is_active,
+                     email_verified=email_verified)
     n = user.id
     professional = m.Professional(user_id=user.id, business_name=business_name or f"Practice {n}",
                                   public_slug=public_slug or f"practice-{n}", timezone=timezone,
@@ -70,10 +74,10 @@ def make_client(session, professional: m.Professional, *, name: str = "Ana Clien
     return client
 
 
-def make_block(session, professional: m.Professional, *, day_of_week: int | None = None,
+def make_block(session, professional: m.Professional, *, weekday: int | None = None,
                specific_date: dt.date | None = None, start: str = "09:00", end: str = "13:00"):
     block = m.AvailabilityBlock(professional_id=professional.id, is_recurring=specific_date is None,
-                                day_of_week=day_of_week, specific_date=specific_date,
+                                weekday=weekday, specific_date=specific_date,
                                 start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end))
     session.add(block)
     session.flush()

@@ -5,7 +5,6 @@ from flask import Blueprint
 from shared.accounts.common import Origin
 from shared.admin import schemas
 from shared.admin import service as admin
-from shared.appointments.effects import Actor
 from shared.db import unit_of_work
 from shared.http import (
     client_address,
@@ -65,12 +64,10 @@ def set_professional_status(professional_id: int):
 def close_professional(professional_id: int):
     """Remove a professional: every client erased (their export offered first), the account switched off."""
     close_in = parse_body(privacy_schemas.AccountClose)
-    actor = Actor(user_id=current_principal().user_id, ip_address=client_address(),
-                  request_id=current_request_id())
     with unit_of_work() as uow:
         return dump(privacy_schemas.AccountClosureRead,
                     closure.close_account(uow, professional_id=professional_id, confirm=close_in["confirm"],
-                                          actor=actor))
+                                          actor_user_id=current_principal().user_id, origin=_origin()))
 
 
 @bp.get("/admin/stats")

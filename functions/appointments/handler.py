@@ -2,6 +2,7 @@
 
 from flask import Blueprint, request
 
+from shared import ratelimit
 from shared.appointments import appointment_requests as requests_service
 from shared.appointments import schemas
 from shared.appointments import service as appointments
@@ -55,6 +56,8 @@ def list_appointments():
 def create_appointment():
     """Book a client (existing or new) into one of the professional's services."""
     appointment_in = parse_body(schemas.AppointmentCreate)
+    ratelimit.hit("appointments_created", str(_pid()),
+                  detail="Too many new appointments today; try again tomorrow.")
     with unit_of_work() as uow:
         appointment = appointments.create(uow, professional_id=_pid(), appointment_in=appointment_in,
                                           actor=_actor())

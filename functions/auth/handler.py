@@ -67,8 +67,7 @@ def logout():
 def forgot_password():
     """Email a password reset link if the account exists; the answer is the same either way."""
     forgot_in = parse_body(schemas.ForgotPasswordCreate)
-    with unit_of_work() as uow:
-        accounts.forgot_password(uow, **forgot_in, origin=_origin())
+    accounts.forgot_password(**forgot_in, origin=_origin())
     return accepted(FORGOT_PASSWORD_ANSWER)
 
 
@@ -78,6 +77,15 @@ def reset_password():
     reset_in = parse_body(schemas.PasswordResetCreate)
     with unit_of_work() as uow:
         accounts.reset_password(uow, **reset_in, origin=_origin())
+    return no_content()
+
+
+@bp.post("/auth/verify-email")
+def verify_email():
+    """Confirm the account's email address with the token from the emailed link."""
+    verify_in = parse_body(schemas.EmailVerificationCreate)
+    with unit_of_work() as uow:
+        accounts.verify_email(uow, **verify_in, origin=_origin())
     return no_content()
 
 

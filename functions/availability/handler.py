@@ -1,4 +1,4 @@
-"""Availability function: the logged-in professional's blocks, time off and slots."""
+"""Availability function: the logged-in professional's blocks, time off and slots, and calendars."""
 
 from flask import Blueprint
 
@@ -17,6 +17,8 @@ from shared.http import (
     parse_query,
     require_professional,
 )
+
+from .calendars import bp as calendars_bp
 
 bp = Blueprint("availability", __name__)
 
@@ -104,4 +106,4 @@ def list_slots():
         return schemas.dump_slots(availability.get_slots(uow, professional_id=_pid(), **query))
 
 
-app = create_app("availability", bp)
+app = create_app("availability", bp, calendars_bp)

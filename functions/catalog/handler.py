@@ -2,7 +2,8 @@
 
 from flask import Blueprint
 
-from shared.appointments.effects import Actor
+from shared import ratelimit
+from shared.accounts.common import Origin
 from shared.catalog import schemas
 from shared.catalog import service as catalog
 from shared.db import unit_of_work
@@ -89,6 +90,7 @@ def list_clients():
 def create_client():
     """Add a client to the professional's list."""
     client_in = parse_body(schemas.ClientCreate)
+    ratelimit.hit("clients_created", str(_pid()), detail="Too many new clients today; try again tomorrow.")
     with unit_of_work() as uow:
         client = catalog.create_client(uow, professional_id=_pid(), client_in=client_in)
         return created(dump(schemas.ClientRead, client), f"/clients/{client.id}")
@@ -125,11 +127,11 @@ def export_client(client_id: int):
 @require_professional
 def erase_client(client_id: int):
     """Erase one of the professional's clients (409 while an appointment or request of theirs is ahead)."""
-    actor = Actor(user_id=current_principal().user_id, ip_address=client_address(),
-                  request_id=current_request_id())
+    origin = Origin(client_address(), current_request_id())
     with unit_of_work() as uow:
         return dump(privacy_schemas.ClientErasureRead,
-                    erasure.erase_client(uow, professional_id=_pid(), client_id=client_id, actor=actor))
+                    erasure.erase_client(uow, professional_id=_pid(), client_id=client_id,
+                                         actor_user_id=current_principal().user_id, origin=origin))
 
 
 app = create_app("catalog", bp)

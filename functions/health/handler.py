@@ -10,9 +10,6 @@ from shared.http.logs import get_logger
 from shared.http.metrics import add_collector
 from shared.metrics import QueueDepthCollector
 
-# Bounds how long a dead Redis can hold the check; the database's bound is shared.db's connect_timeout.
-REDIS_TIMEOUT_SECONDS = 2
-
 bp = Blueprint("health", __name__)
 
 
@@ -45,8 +42,10 @@ def redis_status() -> str:
         return "not_configured"
     import redis
 
-    client = redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-                                  socket_timeout=REDIS_TIMEOUT_SECONDS)
+    from shared.redisconn import client_options
+
+    # REDIS_TIMEOUT_MS bounds how long a dead Redis can hold the check; the database's bound is shared.db's.
+    client = redis.Redis.from_url(url, **client_options(get_settings()))
     try:
         client.ping()
     except (redis.RedisError, OSError) as error:

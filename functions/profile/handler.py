@@ -5,9 +5,9 @@ from flask import Blueprint
 from shared.accounts import schemas
 from shared.accounts import service as accounts
 from shared.accounts.common import Origin
-from shared.appointments.effects import Actor
 from shared.db import unit_of_work
 from shared.http import (
+    accepted,
     client_address,
     create_app,
     current_principal,
@@ -23,10 +23,6 @@ from shared.privacy import schemas as privacy_schemas
 bp = Blueprint("profile", __name__)
 
 
-def _actor() -> Actor:
-    return Actor(user_id=current_principal().user_id, ip_address=client_address(),
-                 request_id=current_request_id())
-
 
 def _origin() -> Origin:
     return Origin(client_address(), current_request_id())
@@ -39,6 +35,16 @@ def get_me():
     principal = current_principal()  # 401 without a token
     with unit_of_work() as uow:
         return dump(schemas.MeRead, accounts.get_me(uow, user_id=principal.user_id))
+
+
+@bp.post("/me/email-verification")
+@require_professional
+def resend_email_verification():
+    """Email the link that verifies the account's address again (until it is verified)."""
+    principal = current_principal()
+    with unit_of_work() as uow:
+        accounts.resend_verification(uow, user_id=principal.user_id)
+    return accepted({"detail": "A verification link is on its way to your email address."})
 
 
 @bp.put("/me/profile")
@@ -86,10 +92,12 @@ def public_profile(slug: str):
 def close_account():
     """Close the professional's account: every client erased (export them first), the account switched off."""
     close_in = parse_body(privacy_schemas.AccountClose)
+    principal = current_principal()
     with unit_of_work() as uow:
         return dump(privacy_schemas.AccountClosureRead,
-                    closure.close_account(uow, professional_id=current_principal().professional_id,
-                                          confirm=close_in["confirm"], actor=_actor()))
+                    closure.close_account(uow, professional_id=principal.professional_id,
+                                          confirm=close_in["confirm"], actor_user_id=principal.user_id,
+                                          origin=_origin()))
 
 
 app = create_app("profile", bp)

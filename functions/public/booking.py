@@ -9,11 +9,6 @@ from shared.appointments.views import ClientRequestView
 from shared.db import unit_of_work
 from shared.http import accepted, client_address, created, current_request_id, dump, parse_body
 
-# Booking writes rows and sends e-mails: tight per client address, looser per professional's page.
-BOOKING_RATE_PER_IP = "10/minute"
-BOOKING_RATE_PER_SLUG = "60/minute"
-TOKEN_RATE_PER_IP = "30/minute"
-
 bp = Blueprint("public_booking", __name__)
 
 
@@ -21,20 +16,37 @@ def _actor() -> Actor:
     return Actor(ip_address=client_address(), request_id=current_request_id())
 
 
-def _limit_token_use() -> None:
-    ratelimit.hit(TOKEN_RATE_PER_IP, "public-token-ip", client_address())
+def _client_key() -> str:
+    return ratelimit.address_key(client_address())
+
+
+def limit_token_use() -> None:
+    """RATE_LIMIT_TOKEN_LINKS, per client address (IPv6: per /64)."""
+    ratelimit.hit("token_links", _client_key())
+
+
+def limit_booking(slug: str) -> None:
+    """RATE_LIMIT_PUBLIC_BOOKING per client address, and the page's budget (spent by bookings taken only,
+    so refused attempts from a few addresses cannot close the page to everyone: count_booking)."""
+    ratelimit.hit("public_booking", _client_key(),
+                  detail="Too many booking attempts from your address; try again in a minute.")
+    ratelimit.check("public_booking_page", slug[:80],
+                    detail="This booking page is busy right now; try again in a minute.")
+
+
+def count_booking(slug: str) -> None:
+    """A booking was taken on the page: it counts against RATE_LIMIT_PUBLIC_BOOKING_PAGE."""
+    ratelimit.count("public_booking_page", slug[:80])
 
 
 @bp.post("/public/professionals/<slug>/appointments")
 def book_appointment(slug: str):
     """Book an offered slot: 201 appointment with its token, or 202 request when confirmed by hand."""
-    ratelimit.hit(BOOKING_RATE_PER_IP, "public-booking-ip", client_address(),
-                  detail="Too many booking attempts from your address; try again in a minute.")
-    ratelimit.hit(BOOKING_RATE_PER_SLUG, "public-booking-slug", slug[:80],
-                  detail="This booking page is busy right now; try again in a minute.")
+    limit_booking(slug)
     booking_in = parse_body(schemas.PublicBookingCreate)
     with unit_of_work() as uow:
         result = public.book(uow, slug=slug, booking_in=booking_in, actor=_actor())
+    count_booking(slug)
     if isinstance(result, ClientRequestView):
         return accepted(dump(schemas.PublicRequestCreated, result))
     location = f"/public/appointments/{result.cancellation_token}"
@@ -44,7 +56,7 @@ def book_appointment(slug: str):
 @bp.get("/public/appointments/<token>")
 def show_appointment(token: str):
     """What the holder of a client link may see of their appointment (or request)."""
-    _limit_token_use()
+    limit_token_use()
     with unit_of_work() as uow:
         view = public.get_by_token(uow, token=token)
     if isinstance(view, ClientRequestView):
@@ -55,7 +67,7 @@ def show_appointment(token: str):
 @bp.post("/appointments/cancel/<token>")
 def cancel_appointment(token: str):
     """Cancel by the client through their link (repeating it is harmless), within the policy."""
-    _limit_token_use()
+    limit_token_use()
     with unit_of_work() as uow:
         view = public.cancel_by_token(uow, token=token, actor=_actor())
     return dump(schemas.PublicAppointmentRead, view)
@@ -64,7 +76,7 @@ def cancel_appointment(token: str):
 @bp.post("/appointments/reschedule/<token>")
 def reschedule_appointment(token: str):
     """Move the appointment to another offered slot through the client's link, within the policy."""
-    _limit_token_use()
+    limit_token_use()
     reschedule_in = parse_body(schemas.PublicReschedule)
     with unit_of_work() as uow:
         view = public.reschedule_by_token(uow, token=token, actor=_actor(), **reschedule_in)

@@ -9,16 +9,19 @@
 #   RETENTION_DAYS   dumps older than this many days are deleted (default 14) ...
 #   KEEP_MIN         ... except the newest KEEP_MIN, which are always kept (default 7)
 #   BACKUP_PREFIX    file name prefix (default agenda): <prefix>-<UTC timestamp>.dump
-#   PG_DUMP, PG_RESTORE  the client binaries, of the server's major version or newer (default from PATH)
+#   PG_BINDIR        directory of client tools of the server's major version, searched first
+#   PG_DUMP, PG_RESTORE  the client binaries, which must be of the server's major version (default: found
+#                    by version in PG_BINDIR, /usr/lib/postgresql/<major>/bin, /usr/pgsql-<major>/bin, PATH)
+#   PSQL             the psql that asks the server its version (any version; default from PATH)
 set -euo pipefail
+# shellcheck source=openfaas/backup/pgtools.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/pgtools.sh"
 
 : "${DATABASE_URL:?DATABASE_URL is required}"
 BACKUP_DIR=${BACKUP_DIR:-/var/backups/agenda}
 RETENTION_DAYS=${RETENTION_DAYS:-14}
 KEEP_MIN=${KEEP_MIN:-7}
 BACKUP_PREFIX=${BACKUP_PREFIX:-agenda}
-PG_DUMP=${PG_DUMP:-pg_dump}
-PG_RESTORE=${PG_RESTORE:-pg_restore}
 
 for number in "$RETENTION_DAYS" "$KEEP_MIN"; do
     [[ $number =~ ^[0-9]+$ ]] || { echo "backup: RETENTION_DAYS and KEEP_MIN must be whole numbers" >&2; exit 2; }
@@ -27,6 +30,11 @@ done
 
 # libpq does not know SQLAlchemy's driver suffix.
 url=${DATABASE_URL/#postgresql+psycopg:\/\//postgresql://}
+
+# A pg_dump older than the server refuses to dump it; one of the same major version is what restores best.
+major=$(server_major "$url")
+PG_DUMP=$(pg_tool pg_dump "$major" "${PG_DUMP:-}")
+PG_RESTORE=$(pg_tool pg_restore "$major" "${PG_RESTORE:-}")
 
 umask 077
 mkdir -p -- "$BACKUP_DIR"

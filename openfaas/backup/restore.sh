@@ -8,8 +8,10 @@
 # Refuses a database that already has tables, so a live database is never overwritten by mistake:
 # restore into a new database, check it, then point DATABASE_URL at it (or rename the databases).
 # The whole restore is one transaction: it lands completely or not at all.
-# PG_RESTORE and PSQL name the client binaries (default from PATH).
+# pg_restore is the target server's major version (see backup.sh: PG_BINDIR, PG_RESTORE); PSQL names psql.
 set -euo pipefail
+# shellcheck source=openfaas/backup/pgtools.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/pgtools.sh"
 
 if (( $# != 2 )); then
     echo "usage: $0 DUMP_FILE TARGET_DATABASE_URL" >&2
@@ -17,13 +19,13 @@ if (( $# != 2 )); then
 fi
 dump=$1
 url=${2/#postgresql+psycopg:\/\//postgresql://}
-PG_RESTORE=${PG_RESTORE:-pg_restore}
-PSQL=${PSQL:-psql}
 
 if [[ ! -r $dump ]]; then
     echo "restore: cannot read $dump" >&2
     exit 2
 fi
+major=$(server_major "$url")
+PG_RESTORE=$(pg_tool pg_restore "$major" "${PG_RESTORE:-}")
 if ! "$PG_RESTORE" --list "$dump" >/dev/null; then
     echo "restore: $dump is not a readable pg_dump custom-format file" >&2
     exit 2

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None, *, environ: Mapping[str, str] | None = N
     except (ValueError, EOFError) as error:
         print(f"error: {str(error) or 'no password given.'}", file=err)
         return 1
-    problems = password_problems(password)
+    problems = password_problems(password, email=email, name=args.name)
     if problems:
         print(f"error: password rejected: {' '.join(problems)}", file=err)
         return 1

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from shared import audit
+from shared import audit, ratelimit
 from shared.models import User, UserRole
 
 UNIQUE_VIOLATION = "23505"
@@ -32,7 +32,8 @@ class Origin:
 
     @property
     def limit_key(self) -> str:
-        return self.ip or "unknown"
+        """What per-address limits count: the address, or its /64 for IPv6."""
+        return ratelimit.address_key(self.ip)
 
 
 NO_ORIGIN = Origin()
@@ -69,14 +70,15 @@ def violated_constraint(error: IntegrityError) -> str | None:
     return getattr(getattr(orig, "diag", None), "constraint_name", None)
 
 
-def insert_unique(session, row: Any, constraint: str) -> bool:
-    """Insert `row` inside a savepoint; False if it collides on `constraint`, any other error propagates."""
+def insert_unique(session, row: Any, *constraints: str) -> bool:
+    """Insert `row` inside a savepoint; False if it collides on one of `constraints`, any other error
+    propagates."""
     try:
         with session.begin_nested():
             session.add(row)
             session.flush()
     except IntegrityError as error:
-        if violated_constraint(error) == constraint:
+        if violated_constraint(error) in constraints:
             return False
         raise
     return True

@@ -1,4 +1,8 @@
-"""Where login lockout state lives: Redis shared by every replica, or process memory for a local run."""
+"""Where login lockout state lives: Redis shared by every replica, or process memory for a local run.
+
+While Redis does not answer, the lockout counts in process memory (shared.ratelimit.with_fallback), as
+the rate limits do, rather than refusing every login.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +10,10 @@ import functools
 import secrets
 import threading
 from collections import defaultdict
-from collections.abc import Callable
 from typing import Any
 
 from shared.config import get_settings
-from shared.errors import ServiceUnavailable
-
-REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
-
-
-def _unavailable_without_redis(method: Callable) -> Callable:
-    # Fail closed: without the shared counters no login is checked, so none is attempted (503).
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        except Exception as error:
-            import redis  # loaded already: only the Redis store raises its errors
-
-            if not isinstance(error, redis.RedisError):
-                raise
-            raise ServiceUnavailable("Login protection is unavailable; try again shortly.") from None
-
-    return wrapper
+from shared.ratelimit import REDIS_SCHEMES, with_fallback
 
 
 class RedisStore:
@@ -37,9 +22,10 @@ class RedisStore:
     def __init__(self, url: str):
         import redis  # here, not at the top: functions that never check a login need not load it
 
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        from shared.redisconn import client_options
 
-    @_unavailable_without_redis
+        self.client = redis.Redis.from_url(url, **client_options(get_settings()))
+
     def add_failure(self, key: str, now: float, window: int) -> int:
         """Record a failure at `now`; the number of failures in the last `window` seconds."""
         pipe = self.client.pipeline(transaction=True)
@@ -49,20 +35,16 @@ class RedisStore:
         pipe.expire(key, window)
         return int(pipe.execute()[2])
 
-    @_unavailable_without_redis
     def get_lock(self, key: str) -> float | None:
         value = self.client.get(key)
         return None if value is None else float(value)
 
-    @_unavailable_without_redis
     def set_lock(self, key: str, until: float, ttl: int) -> None:
         self.client.set(key, repr(until), ex=ttl)
 
-    @_unavailable_without_redis
     def delete(self, *keys: str) -> None:
         self.client.delete(*keys)
 
-    @_unavailable_without_redis
     def remember(self, key: str, member: str, now: float, keep: int, most: int) -> None:
         """Note that `member` was seen at `now`; forget members unseen for `keep` seconds, keep `most`."""
         pipe = self.client.pipeline(transaction=True)
@@ -72,7 +54,6 @@ class RedisStore:
         pipe.expire(key, keep)
         pipe.execute()
 
-    @_unavailable_without_redis
     def last_seen(self, key: str, member: str) -> float | None:
         return self.client.zscore(key, member)
 
@@ -119,11 +100,28 @@ class MemoryStore:
             return self._seen.get(key, {}).get(member)
 
 
+class FallbackStore:
+    """A RedisStore whose every operation runs on a MemoryStore instead while Redis is unreachable."""
+
+    def __init__(self, url: str):
+        self.url, self.shared, self.memory = url, RedisStore(url), MemoryStore()
+
+    def __getattr__(self, name: str) -> Any:
+        shared, memory = getattr(self.shared, name), getattr(self.memory, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return with_fallback(self.url, lambda: shared(*args, **kwargs), lambda: memory(*args, **kwargs))
+
+        return call
+
+
 @functools.cache
-def _store(url: str) -> RedisStore | MemoryStore:
-    return RedisStore(url) if url.startswith(REDIS_SCHEMES) else MemoryStore()
+def _store(url: str) -> FallbackStore | MemoryStore:
+    if url.startswith(REDIS_SCHEMES):
+        return FallbackStore(url)
+    return MemoryStore()
 
 
-def store() -> RedisStore | MemoryStore:
+def store() -> FallbackStore | MemoryStore:
     """The store named by settings.rate_limit_storage_url (the rate limits' storage)."""
     return _store(get_settings().rate_limit_storage_url)

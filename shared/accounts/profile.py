@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from shared.accounts import slugs
 from shared.accounts.common import NO_ORIGIN, Origin, record, violated_constraint
 from shared.errors import Conflict, NotFound
 from shared.models import DefaultAppointmentStatus, Professional, ProfessionalSettings, Service, User
@@ -31,7 +32,7 @@ def _apply(target: Any, field: str, value: Any, changed: list[str]) -> None:
 
 
 def update_profile(uow, *, user_id: int, profile_in: dict[str, Any], origin: Origin = NO_ORIGIN) -> dict:
-    """Change any of name, business_name, public_slug (409 if taken), timezone, phone, bio."""
+    """Change any of name, business_name, public_slug (409 if taken), timezone, phone, bio, address."""
     session = uow.session
     me = get_me(uow, user_id=user_id)
     user, professional = me["user"], me["professional"]
@@ -45,7 +46,8 @@ def update_profile(uow, *, user_id: int, profile_in: dict[str, Any], origin: Ori
     try:
         session.flush()
     except IntegrityError as error:
-        if violated_constraint(error) == "uq_professionals_public_slug":
+        # Someone else's slug, current or former, stays theirs; one's own former slug may be taken back.
+        if violated_constraint(error) in slugs.TAKEN_CONSTRAINTS:
             raise Conflict(SLUG_TAKEN, errors={"public_slug": [SLUG_TAKEN]}) from None
         raise
     record(session, "profile.updated", origin, actor_user_id=user.id, professional_id=professional.id,
@@ -59,7 +61,8 @@ def update_profile(uow, *, user_id: int, profile_in: dict[str, Any], origin: Ori
 
 def get_settings(uow, *, professional_id: int) -> ProfessionalSettings:
     """The professional's booking settings."""
-    settings = uow.session.get(ProfessionalSettings, professional_id)
+    settings = uow.session.scalar(
+        select(ProfessionalSettings).where(ProfessionalSettings.professional_id == professional_id))
     if settings is None:
         raise NotFound("No settings for this professional.")
     return settings
@@ -78,7 +81,7 @@ def update_settings(uow, *, professional_id: int, settings_in: dict[str, Any],
     if changed:
         record(session, "settings.updated", origin, actor_user_id=actor_user_id,
                professional_id=professional_id, entity_type="professional_settings",
-               entity_id=professional_id, metadata={"fields": sorted(changed)})
+               entity_id=settings.id, metadata={"fields": sorted(changed)})
         session.flush()
         session.refresh(settings)
         uow.commit()
@@ -92,7 +95,7 @@ def public_profile(uow, *, slug: str) -> dict[str, Any]:
     row = session.execute(
         select(Professional, User.name).join(User, User.id == Professional.user_id)
         .options(joinedload(Professional.settings))
-        .where(Professional.public_slug == slug, Professional.is_active, User.is_active)
+        .where(slugs.public_page(slug))
     ).one_or_none()
     if row is None:
         raise NotFound("No professional has this public link.")
@@ -103,4 +106,5 @@ def public_profile(uow, *, slug: str) -> dict[str, Any]:
     ).all()
     return {"name": name, "business_name": professional.business_name,
             "public_slug": professional.public_slug, "timezone": professional.timezone,
-            "bio": professional.bio, "services": services, "settings": professional.settings}
+            "bio": professional.bio, "address": professional.address, "services": services,
+            "settings": professional.settings}

@@ -84,15 +84,19 @@ def revoke_family(session, family_id: uuid.UUID) -> int:
     return result.rowcount
 
 
-def revoke_by_token(session, token: str) -> None:
-    """Revoke the family of a presented token (log out); an unknown token changes nothing."""
+def revoke_by_token(session, token: str) -> int | None:
+    """Revoke the family of a presented token (log out) and return its user; an unknown token changes
+    nothing (None)."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
-        return
-    family_id = session.execute(
-        select(RefreshToken.family_id).where(RefreshToken.token_hash == hash_refresh_token(token))
-    ).scalar_one_or_none()
-    if family_id is not None:
-        revoke_family(session, family_id)
+        return None
+    row = session.execute(
+        select(RefreshToken.family_id, RefreshToken.user_id)
+        .where(RefreshToken.token_hash == hash_refresh_token(token))
+    ).one_or_none()
+    if row is None:
+        return None
+    revoke_family(session, row.family_id)
+    return row.user_id
 
 
 def revoke_all_for_user(session, user_id: int) -> int:

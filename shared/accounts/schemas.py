@@ -6,11 +6,12 @@ from marshmallow import Schema, fields, validate
 
 from shared import fields as agenda_fields
 from shared.accounts import slugs
-from shared.fields import JsonBoolean, StrictInteger, Text
+from shared.fields import JsonBoolean, StrictInteger, Text, prose
 
 NAME_LENGTH = 200
 PHONE_LENGTH = 40
 BIO_LENGTH = 5000
+ADDRESS_LENGTH = 500
 SECRET_LENGTH = 1024  # passwords and tokens: generous, but bounded before any hashing happens
 
 
@@ -19,12 +20,15 @@ class Slug(fields.String):
 
     default_error_messages = {
         "slug": "Use 3 to 80 lower-case letters, digits and single dashes, e.g. dr-ana-lopez.",
+        "reserved": "This slug is reserved; choose another.",
     }
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         slug = super()._deserialize(value, attr, data, **kwargs).strip().lower()
         if not slugs.is_valid(slug):
             raise self.make_error("slug")
+        if slugs.is_reserved(slug):
+            raise self.make_error("reserved")
         return slug
 
 
@@ -64,6 +68,10 @@ class PasswordResetCreate(Schema):
     password = fields.String(required=True, validate=validate.Length(max=SECRET_LENGTH))
 
 
+class EmailVerificationCreate(Schema):
+    token = _secret(required=True)
+
+
 class ProfileUpdate(Schema):
     """Any subset of the fields; those left out keep their value."""
 
@@ -72,7 +80,8 @@ class ProfileUpdate(Schema):
     public_slug = Slug()
     timezone = agenda_fields.IanaTimezone()
     phone = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=PHONE_LENGTH))
-    bio = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=BIO_LENGTH))
+    bio = prose(BIO_LENGTH)
+    address = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=ADDRESS_LENGTH))
 
 
 class SettingsUpdate(Schema):
@@ -95,6 +104,7 @@ SETTINGS_FIELDS = tuple(SettingsUpdate().fields)
 
 
 class SettingsRead(Schema):
+    id = fields.Integer()
     booking_advance_days = fields.Integer()
     cancellation_policy_hours = fields.Integer()
     reminder_time_before_appointment_minutes = fields.Integer()
@@ -115,6 +125,7 @@ class UserRead(Schema):
     name = fields.String()
     role = fields.String()
     is_active = fields.Boolean()
+    email_verified_at = agenda_fields.AwareDateTime(allow_none=True)
     last_login_at = agenda_fields.AwareDateTime(allow_none=True)
     created_at = agenda_fields.AwareDateTime()
 
@@ -126,6 +137,7 @@ class ProfessionalRead(Schema):
     timezone = fields.String()
     phone = fields.String(allow_none=True)
     bio = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
     is_active = fields.Boolean()
     created_at = agenda_fields.AwareDateTime()
     updated_at = agenda_fields.AwareDateTime()
@@ -164,4 +176,5 @@ class PublicProfileRead(Schema):
     public_slug = fields.String()
     timezone = fields.String()
     bio = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
     services = fields.List(fields.Nested(PublicServiceRead))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 
 import jwt
@@ -13,6 +14,24 @@ from shared.errors import Unauthenticated
 ALGORITHM = "HS256"
 ACCESS_TYPE = "access"
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "typ", "role")
+# Clocks of replicas drift a little; an `iat` further in the future than this is refused.
+CLOCK_SKEW_SECONDS = 60
+
+
+def issued_at(now: dt.datetime) -> float:
+    """`iat` to the millisecond (JWT allows fractions), so that revocation (User.sessions_valid_after, kept to
+    the millisecond too) ends exactly the tokens issued before it, even within the same second."""
+    return math.floor(now.timestamp() * 1000) / 1000
+
+
+def revocation_instant(now: dt.datetime) -> dt.datetime:
+    """The sessions_valid_after for a revocation at `now`: tokens issued from then on stay valid."""
+    return dt.datetime.fromtimestamp(issued_at(now), dt.UTC)
+
+
+def issued_before(claims: dict, instant: dt.datetime | None) -> bool:
+    """True when the token was issued before `instant` (compared in whole milliseconds)."""
+    return instant is not None and round(claims["iat"] * 1000) < round(instant.timestamp() * 1000)
 
 
 def issue_access_token(*, user_id: int, role: str, professional_id: int | None,
@@ -28,7 +47,7 @@ def issue_access_token(*, user_id: int, role: str, professional_id: int | None,
         "typ": ACCESS_TYPE,
         "role": role,
         "pid": professional_id,
-        "iat": int(now.timestamp()),
+        "iat": issued_at(now),
         "exp": int(now.timestamp()) + lifetime,
         "jti": uuid.uuid4().hex,
     }
@@ -68,4 +87,19 @@ def decode_access_token(token: str, settings: Settings | None = None) -> dict:
         raise Unauthenticated("The token is not an access token.")
     if claims.get("role") not in ("professional", "admin") or not str(claims.get("sub", "")).isdigit():
         raise Unauthenticated("The access token is invalid.")
+    _check_lifetime(claims, settings)
     return claims
+
+
+def _check_lifetime(claims: dict, settings: Settings) -> None:
+    """Whatever `exp` says, a token lives at most ACCESS_TOKEN_MINUTES from an `iat` not in the future."""
+    issued_at, expires_at = claims["iat"], claims["exp"]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (issued_at, expires_at)):
+        raise Unauthenticated("The access token is invalid.")
+    now = dt.datetime.now(dt.UTC).timestamp()
+    if issued_at > now + CLOCK_SKEW_SECONDS:
+        raise Unauthenticated("The access token is issued in the future.")
+    if expires_at - issued_at > settings.access_token_minutes * 60:
+        raise Unauthenticated("The access token lives longer than this server allows.")
+    if now > issued_at + settings.access_token_minutes * 60:
+        raise Unauthenticated("The access token has expired.")

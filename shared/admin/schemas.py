@@ -66,6 +66,7 @@ class ProfessionalCountsRead(Schema):
 class ProfessionalDetailRead(ProfessionalRead):
     phone = fields.String(allow_none=True)
     bio = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
     counts = fields.Nested(ProfessionalCountsRead)
 
 

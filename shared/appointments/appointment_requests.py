@@ -31,8 +31,8 @@ def get_all_requests(uow, *, professional_id: int, limit: int, offset: int,
     if status:
         query = query.where(AppointmentRequest.status.in_([RequestStatus(s) for s in status]))
     total = uow.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = uow.session.execute(
-        query.order_by(AppointmentRequest.start_datetime, AppointmentRequest.id).limit(limit).offset(offset))
+    order = (AppointmentRequest.requested_datetime, AppointmentRequest.id)
+    rows = uow.session.execute(query.order_by(*order).limit(limit).offset(offset))
     return [request_view(request, service, professional.timezone) for request, service in rows], total
 
 
@@ -62,15 +62,15 @@ def accept_request(uow, *, professional_id: int, request_id: int, actor: Actor =
     session = uow.session
     professional = booking.get_professional(session, professional_id)
     request, service = _pending(session, professional_id=professional_id, request_id=request_id)
-    if request.start_datetime <= now:
+    if request.requested_datetime <= now:
         raise Conflict("The requested time has passed; the request can no longer be accepted.",
                        slug="request-decided", current_status=request.status.value)
-    ensure_free(session, professional, start=request.start_datetime, end=request.end_datetime)
-    client = booking.find_or_create_client(session, professional_id=professional_id, name=request.name,
-                                           email=request.email, phone=request.phone)
+    ensure_free(session, professional, start=request.requested_datetime, end=request.end_datetime)
+    client = booking.find_or_create_client(session, professional_id=professional_id, name=request.client_name,
+                                           email=request.client_email, phone=request.client_phone)
     appointment = Appointment(
         professional_id=professional_id, client_id=client.id, service_id=service.id,
-        start_datetime=request.start_datetime, end_datetime=request.end_datetime,
+        start_datetime=request.requested_datetime, end_datetime=request.end_datetime,
         status=AppointmentStatus.confirmed, client_comment=request.client_comment,
         created_from_public_link=True)
     session.add(appointment)
@@ -119,7 +119,8 @@ def expire_requests(uow, now: dt.datetime | None = None) -> int:
     session = uow.session
     expired = session.execute(
         update(AppointmentRequest)
-        .where(AppointmentRequest.status == RequestStatus.pending, AppointmentRequest.start_datetime <= now)
+        .where(AppointmentRequest.status == RequestStatus.pending,
+               AppointmentRequest.requested_datetime <= now)
         .values(status=RequestStatus.expired, decided_at=now)
         .returning(AppointmentRequest.id, AppointmentRequest.professional_id)
         .execution_options(synchronize_session=False)

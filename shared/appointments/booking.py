@@ -12,13 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from shared import linktokens, metrics
+from shared.accounts import slugs
 from shared.errors import Conflict, NotFound
 from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentRequest,
     Client,
-    LinkPurpose,
+    LinkType,
     Professional,
     PublicLink,
     Service,
@@ -97,8 +98,7 @@ def _public_page_statement(lock: bool, valid_service_id: bool):
         .join(User, User.id == Professional.user_id)
         .outerjoin(Service, and_((Service.id == bindparam("service_id")) if valid_service_id else false(),
                                  Service.professional_id == Professional.id))
-        .where(Professional.public_slug == bindparam("slug"), Professional.is_active.is_(True),
-               User.is_active.is_(True))
+        .where(slugs.public_page(bindparam("slug")))
     )
 
 
@@ -212,9 +212,9 @@ def issue_link(session, *, professional_id: int, expires_at: dt.datetime,
 def link_values(*, professional_id: int, expires_at: dt.datetime, appointment: Appointment | None = None,
                 request: AppointmentRequest | None = None) -> tuple[str, dict]:
     """issue_link()'s token and row (as column values), for a caller that inserts the row itself."""
-    purpose = LinkPurpose.appointment if appointment is not None else LinkPurpose.appointment_request
-    token, nonce, token_hash = linktokens.new_token(purpose.value)
-    return token, {"professional_id": professional_id, "purpose": purpose, "token_hash": token_hash,
+    link_type = LinkType.appointment if appointment is not None else LinkType.appointment_request
+    token, nonce, token_hash = linktokens.new_token(link_type.value)
+    return token, {"professional_id": professional_id, "type": link_type, "token_hash": token_hash,
                    "token_nonce": nonce, "expires_at": expires_at,
                    "appointment_id": appointment.id if appointment is not None else None,
                    "appointment_request_id": request.id if request is not None else None}

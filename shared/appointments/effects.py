@@ -60,14 +60,14 @@ def _to_client(session, professional: Professional, kind: str, *, email: str,
                appointment_id: int | None = None, request_id: int | None = None,
                payload: dict[str, Any] | None = None) -> None:
     if _emails_on(professional):
-        enqueue(session, kind=kind, recipient=email, professional_id=professional.id,
+        enqueue(session, type=kind, recipient=email, professional_id=professional.id,
                 appointment_id=appointment_id, appointment_request_id=request_id, payload=payload)
 
 
 def _to_professional(session, professional: Professional, kind: str, *, appointment_id: int | None = None,
                      request_id: int | None = None, payload: dict[str, Any] | None = None) -> None:
     if _emails_on(professional):
-        enqueue(session, kind=kind, recipient=professional.user.email, professional_id=professional.id,
+        enqueue(session, type=kind, recipient=professional.user.email, professional_id=professional.id,
                 appointment_id=appointment_id, appointment_request_id=request_id, payload=payload)
 
 
@@ -84,10 +84,10 @@ def booked_rows(professional: Professional, appointment: Appointment, client: Cl
     if not _emails_on(professional):
         return []
     kind = "booking_confirmation" if appointment.status == "confirmed" else "booking_received"
-    rows = [{"kind": kind, "recipient": client.email, "professional_id": professional.id,
+    rows = [{"type": kind, "recipient": client.email, "professional_id": professional.id,
              "appointment_id": appointment.id}]
     if by_client:
-        rows.append({"kind": "new_booking", "recipient": professional.user.email,
+        rows.append({"type": "new_booking", "recipient": professional.user.email,
                      "professional_id": professional.id, "appointment_id": appointment.id})
     return rows
 
@@ -124,19 +124,19 @@ def cancelled(session, professional: Professional, appointment: Appointment, cli
 
 def request_received(session, professional: Professional, request: AppointmentRequest) -> None:
     """A client asked for a time: both sides hear of it."""
-    _to_client(session, professional, "request_received", email=request.email, request_id=request.id)
+    _to_client(session, professional, "request_received", email=request.client_email, request_id=request.id)
     _to_professional(session, professional, "request_received_professional", request_id=request.id)
 
 
 def request_accepted(session, professional: Professional, request: AppointmentRequest,
                      appointment: Appointment) -> None:
     """The professional accepted a request: the client gets the appointment."""
-    _to_client(session, professional, "request_accepted", email=request.email, request_id=request.id,
+    _to_client(session, professional, "request_accepted", email=request.client_email, request_id=request.id,
                appointment_id=appointment.id)
 
 
 def request_rejected(session, professional: Professional, request: AppointmentRequest,
                      reason: str | None) -> None:
     """The professional declined a request."""
-    _to_client(session, professional, "request_rejected", email=request.email, request_id=request.id,
+    _to_client(session, professional, "request_rejected", email=request.client_email, request_id=request.id,
                payload={"reason": reason})

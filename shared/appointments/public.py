@@ -76,8 +76,9 @@ def _open_public_bookings_expression():
     )
     requests = (
         select(func.count()).select_from(AppointmentRequest)
-        .where(AppointmentRequest.professional_id == professional_id, AppointmentRequest.email == email,
-               AppointmentRequest.status == RequestStatus.pending, AppointmentRequest.start_datetime > now)
+        .where(AppointmentRequest.professional_id == professional_id,
+               AppointmentRequest.client_email == email, AppointmentRequest.status == RequestStatus.pending,
+               AppointmentRequest.requested_datetime > now)
         .scalar_subquery()
     )
     return (appointments + requests).label("open_public_bookings")
@@ -160,9 +161,10 @@ def _insert_together(session, link: dict, audit_row: dict, notifications: list[d
 def _record_request(uow, professional, service, booking_in, start, end, actor) -> ClientRequestView:
     session = uow.session
     request = AppointmentRequest(
-        professional_id=professional.id, service_id=service.id, start_datetime=start, end_datetime=end,
-        name=booking_in["name"], email=booking_in["email"], phone=booking_in.get("phone"),
-        client_comment=booking_in.get("comment"), status=RequestStatus.pending)
+        professional_id=professional.id, service_id=service.id, requested_datetime=start,
+        end_datetime=end, client_name=booking_in["name"], client_email=booking_in["email"],
+        client_phone=booking_in.get("phone"), client_comment=booking_in.get("comment"),
+        status=RequestStatus.pending)
     session.add(request)
     session.flush()
     token = booking.issue_link(session, professional_id=professional.id, request=request,

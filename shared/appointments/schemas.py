@@ -7,7 +7,7 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared import fields as agenda_fields
-from shared.fields import EARLIEST_YEAR, LATEST_YEAR, PeriodQuery, Text
+from shared.fields import EARLIEST_YEAR, LATEST_YEAR, PeriodQuery, QueryInteger, Text, prose
 from shared.models import AppointmentStatus, DefaultAppointmentStatus, RequestStatus
 
 NAME_LENGTH = 200
@@ -15,6 +15,7 @@ PHONE_LENGTH = 40
 NOTES_LENGTH = 10000
 PUBLIC_COMMENT_LENGTH = 2000
 REASON_LENGTH = 1000
+MAX_ID = 2**63 - 1
 
 
 class BookingDateTime(agenda_fields.AwareDateTime):
@@ -35,7 +36,7 @@ class BookingDateTime(agenda_fields.AwareDateTime):
 
 
 def _id(**kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=2**63 - 1), **kwargs)
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def _name(**kwargs) -> Text:
@@ -66,7 +67,7 @@ class AppointmentCreate(Schema):
     start_datetime = BookingDateTime(required=True)
     client_id = _id()
     client = fields.Nested(ClientInline)
-    notes = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=NOTES_LENGTH))
+    notes = prose(NOTES_LENGTH)
     status = fields.String(validate=validate.OneOf([s.value for s in DefaultAppointmentStatus]))
 
     @validates_schema
@@ -79,10 +80,10 @@ class AppointmentUpdate(Schema):
     """Any of: a new start (reschedule), notes, another client, a status change (with a reason to cancel)."""
 
     start_datetime = BookingDateTime()
-    notes = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=NOTES_LENGTH))
+    notes = prose(NOTES_LENGTH)
     client_id = _id()
     status = fields.String(validate=validate.OneOf([s.value for s in AppointmentStatus]))
-    reason = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=REASON_LENGTH))
+    reason = prose(REASON_LENGTH)
 
     @validates_schema
     def _something(self, data, **kwargs):
@@ -95,15 +96,15 @@ class AppointmentUpdate(Schema):
 class AppointmentCancel(Schema):
     """The optional body of DELETE /appointments/<id>: a reason the client is told."""
 
-    reason = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=REASON_LENGTH))
+    reason = prose(REASON_LENGTH)
 
 
 class AppointmentQuery(PeriodQuery):
     """Filters of the appointment list: the period [from, to) (a date `to` includes that day)."""
 
     status = _statuses(AppointmentStatus)
-    client_id = _id()
-    service_id = _id()
+    client_id = QueryInteger(validate=validate.Range(min=1, max=MAX_ID))
+    service_id = QueryInteger(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class ClientSummary(Schema):
@@ -146,7 +147,7 @@ class AppointmentRequestQuery(Schema):
 
 
 class RequestReject(Schema):
-    reason = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=REASON_LENGTH))
+    reason = prose(REASON_LENGTH)
 
 
 class AppointmentRequestRead(Schema):
@@ -155,12 +156,12 @@ class AppointmentRequestRead(Schema):
     id = fields.Integer()
     service_id = fields.Integer()
     service = fields.Nested(ServiceSummary)
-    start_datetime = agenda_fields.AwareDateTime()
+    requested_datetime = agenda_fields.AwareDateTime()
     end_datetime = agenda_fields.AwareDateTime()
     timezone = fields.String()
-    name = fields.String()
-    email = fields.String()
-    phone = fields.String(allow_none=True)
+    client_name = fields.String()
+    client_email = fields.String()
+    client_phone = fields.String(allow_none=True)
     client_comment = fields.String(allow_none=True)
     status = fields.String()
     appointment_id = fields.Integer(allow_none=True)
@@ -179,7 +180,7 @@ class PublicBookingCreate(Schema):
     email = agenda_fields.Email(required=True)
     phone = _phone()
     # Stored as the appointment's (or request's) client_comment; the professional's notes stay theirs.
-    comment = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=PUBLIC_COMMENT_LENGTH))
+    comment = prose(PUBLIC_COMMENT_LENGTH)
 
 
 class PublicReschedule(Schema):
@@ -220,7 +221,7 @@ class PublicRequestRead(Schema):
     professional_slug = fields.String()
     timezone = fields.String()
     service = fields.Nested(ServiceSummary)
-    start_datetime = agenda_fields.AwareDateTime()
+    requested_datetime = agenda_fields.AwareDateTime()
     end_datetime = agenda_fields.AwareDateTime()
 
 

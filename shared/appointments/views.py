@@ -82,12 +82,12 @@ class RequestView:
     id: int
     service_id: int
     service: ServiceSummary
-    start_datetime: dt.datetime
+    requested_datetime: dt.datetime
     end_datetime: dt.datetime
     timezone: str
-    name: str
-    email: str
-    phone: str | None
+    client_name: str
+    client_email: str
+    client_phone: str | None
     client_comment: str | None
     status: str
     appointment_id: int | None
@@ -100,9 +100,10 @@ def request_view(request: AppointmentRequest, service: Service, timezone: str) -
     r = request
     return RequestView(
         id=r.id, service_id=r.service_id, service=service_summary(service),
-        start_datetime=local(r.start_datetime, timezone),
-        end_datetime=local(r.end_datetime, timezone), timezone=timezone, name=r.name, email=r.email,
-        phone=r.phone, client_comment=r.client_comment, status=r.status.value,
+        requested_datetime=local(r.requested_datetime, timezone),
+        end_datetime=local(r.end_datetime, timezone), timezone=timezone, client_name=r.client_name,
+        client_email=r.client_email, client_phone=r.client_phone, client_comment=r.client_comment,
+        status=r.status.value,
         appointment_id=r.appointment_id,
         decided_at=local(r.decided_at, timezone), created_at=local(r.created_at, timezone),
         updated_at=local(r.updated_at, timezone),
@@ -159,7 +160,7 @@ class ClientRequestView:
     professional_slug: str
     timezone: str
     service: ServiceSummary
-    start_datetime: dt.datetime
+    requested_datetime: dt.datetime
     end_datetime: dt.datetime
     request_token: str | None = None
 
@@ -170,6 +171,7 @@ def client_request_view(request: AppointmentRequest, professional: Professional,
     return ClientRequestView(
         id=request.id, status=request.status.value, business_name=professional.business_name,
         professional_slug=professional.public_slug, timezone=zone, service=service_summary(service),
-        start_datetime=local(request.start_datetime, zone), end_datetime=local(request.end_datetime, zone),
+        requested_datetime=local(request.requested_datetime, zone),
+        end_datetime=local(request.end_datetime, zone),
         request_token=token,
     )

@@ -7,7 +7,7 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from shared import fields as agenda_fields
-from shared.fields import Text
+from shared.fields import prose
 
 MAX_SLOT_RANGE_DAYS = 62
 REASON_LENGTH = 200
@@ -35,23 +35,27 @@ class Moment(agenda_fields.AwareDateTime):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-def _day_of_week(**kwargs) -> fields.Integer:
+def _weekday(**kwargs) -> fields.Integer:
     return fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=6), **kwargs)
 
 
 class _BlockFields(Schema):
     kind_required = True  # a new block must say when it recurs; a change may leave that as it is
 
-    day_of_week = _day_of_week(metadata={"description": "0 = Monday … 6 = Sunday, for a weekly block"})
+    weekday = _weekday(metadata={"description": "0 = Monday … 6 = Sunday, for a weekly block"})
     specific_date = agenda_fields.Date(allow_none=True, validate=_check_year)
+    is_recurring = agenda_fields.JsonBoolean(metadata={
+        "description": "true with weekday, false with specific_date; implied by whichever is given"})
 
     @validates_schema
     def _one_kind_and_ordered(self, data, **kwargs):
         problems: dict[str, list[str]] = {}
-        given = [name for name in ("day_of_week", "specific_date") if data.get(name) is not None]
+        given = [name for name in ("weekday", "specific_date") if data.get(name) is not None]
         if len(given) == 2 or (not given and self.kind_required):
-            message = "Give exactly one of day_of_week (weekly) or specific_date (one day)."
-            problems.update({"day_of_week": [message], "specific_date": [message]})
+            message = "Give exactly one of weekday (weekly) or specific_date (one day)."
+            problems.update({"weekday": [message], "specific_date": [message]})
+        elif given and data.get("is_recurring", given == ["weekday"]) != (given == ["weekday"]):
+            problems["is_recurring"] = ["Must be true with weekday and false with specific_date."]
         start, end = data.get("start_time"), data.get("end_time")
         if start is not None and end is not None and start >= end:
             problems["end_time"] = ["Must be after start_time."]
@@ -65,7 +69,8 @@ class BlockCreate(_BlockFields):
 
 
 class BlockUpdate(_BlockFields):
-    """Any subset of the block's fields; day_of_week makes it weekly, specific_date a one-off."""
+    """Any subset of the block's fields; weekday makes it weekly, specific_date a one-off (is_recurring
+    alone may only confirm what the block already is)."""
 
     kind_required = False
     start_time = agenda_fields.Time()
@@ -84,7 +89,7 @@ class BlockUpdate(_BlockFields):
 class BlockRead(Schema):
     id = fields.Integer()
     is_recurring = fields.Boolean()
-    day_of_week = fields.Integer(allow_none=True)
+    weekday = fields.Integer(allow_none=True)
     specific_date = agenda_fields.Date(allow_none=True)
     start_time = agenda_fields.Time()
     end_time = agenda_fields.Time()
@@ -95,7 +100,7 @@ class BlockRead(Schema):
 class TimeOffCreate(Schema):
     start_datetime = agenda_fields.AwareDateTime(required=True, validate=_check_year)
     end_datetime = agenda_fields.AwareDateTime(required=True, validate=_check_year)
-    reason = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=REASON_LENGTH))
+    reason = prose(REASON_LENGTH)
 
     @validates_schema
     def _ordered(self, data, **kwargs):
@@ -123,7 +128,7 @@ class TimeOffQuery(Schema):
 class SlotQuery(Schema):
     """Which service, and which local dates: `date`, or `from` and `to` (at most 62 days); `tz` to present."""
 
-    service_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    service_id = agenda_fields.QueryInteger(required=True, validate=validate.Range(min=1, max=MAX_ID))
     date = agenda_fields.Date(validate=_check_year)
     from_ = agenda_fields.Date(data_key="from", validate=_check_year)
     to = agenda_fields.Date(validate=_check_year)

@@ -27,12 +27,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload
 
+from shared.accounts import slugs
 from shared.availability import slot_engine
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
     AvailabilityBlock,
+    CalendarBusyInterval,
     Professional,
     ProfessionalSettings,
     Service,
@@ -47,7 +49,7 @@ DEFAULT_RULES = {"slot_interval_minutes": None, "buffer_minutes": 0, "minimum_no
 # Extra margin around a range of local dates when loading busy time, wider than any UTC offset.
 _MARGIN = dt.timedelta(days=1)
 # Row kinds of the one availability query in offered_slots.
-_BLOCK, _TIME_OFF, _BUSY, _EXTRA = 0, 1, 2, 3
+_BLOCK, _TIME_OFF, _BUSY, _EXTRA, _IMPORTED = 0, 1, 2, 3, 4
 
 
 # Availability blocks
@@ -69,7 +71,7 @@ def get_all_blocks(uow, *, professional_id: int, limit: int,
     """A page of the professional's blocks: weekly ones by weekday and time, then one-off ones by date."""
     query = select(AvailabilityBlock).where(AvailabilityBlock.professional_id == professional_id)
     total = uow.session.scalar(select(func.count()).select_from(query.subquery()))
-    order = (AvailabilityBlock.is_recurring.desc(), AvailabilityBlock.day_of_week,
+    order = (AvailabilityBlock.is_recurring.desc(), AvailabilityBlock.weekday,
              AvailabilityBlock.specific_date, AvailabilityBlock.start_time, AvailabilityBlock.id)
     return list(uow.session.scalars(query.order_by(*order).limit(limit).offset(offset))), total
 
@@ -78,8 +80,8 @@ def create_block(uow, *, professional_id: int, block_in: dict[str, Any]) -> Avai
     """Add a weekly or one-off block; Conflict when it overlaps another block of the same day."""
     _lock_professional(uow.session, professional_id)
     block = AvailabilityBlock(professional_id=professional_id,
-                              is_recurring=block_in.get("day_of_week") is not None,
-                              day_of_week=block_in.get("day_of_week"),
+                              is_recurring=block_in.get("weekday") is not None,
+                              weekday=block_in.get("weekday"),
                               specific_date=block_in.get("specific_date"),
                               start_time=block_in["start_time"], end_time=block_in["end_time"])
     _check_no_overlap(uow.session, block)
@@ -91,13 +93,18 @@ def create_block(uow, *, professional_id: int, block_in: dict[str, Any]) -> Avai
 
 
 def update_block(uow, *, professional_id: int, block_id: int, block_in: dict[str, Any]) -> AvailabilityBlock:
-    """Change a block (day_of_week makes it weekly, specific_date a one-off); same rules as creating one."""
+    """Change a block (weekday makes it weekly, specific_date a one-off); same rules as creating one."""
     _lock_professional(uow.session, professional_id)
     block = get_block(uow, professional_id=professional_id, block_id=block_id)
-    if "day_of_week" in block_in:
-        block.is_recurring, block.day_of_week, block.specific_date = True, block_in["day_of_week"], None
+    recurring = block_in.get("is_recurring", block.is_recurring)
+    if recurring != block.is_recurring and not {"weekday", "specific_date"} & set(block_in):
+        needed = "weekday" if recurring else "specific_date"
+        raise ValidationFailed(errors={needed: [f"Give {needed} to make the block "
+                                                f"{'weekly' if recurring else 'a one-off'}."]})
+    if "weekday" in block_in:
+        block.is_recurring, block.weekday, block.specific_date = True, block_in["weekday"], None
     if "specific_date" in block_in:
-        block.is_recurring, block.day_of_week, block.specific_date = False, None, block_in["specific_date"]
+        block.is_recurring, block.weekday, block.specific_date = False, None, block_in["specific_date"]
     block.start_time = block_in.get("start_time", block.start_time)
     block.end_time = block_in.get("end_time", block.end_time)
     if block.start_time >= block.end_time:
@@ -125,7 +132,7 @@ def _lock_professional(session, professional_id: int) -> None:
 def _check_no_overlap(session, block: AvailabilityBlock) -> None:
     if block.is_recurring:
         same_day = and_(AvailabilityBlock.is_recurring.is_(True),
-                        AvailabilityBlock.day_of_week == block.day_of_week)
+                        AvailabilityBlock.weekday == block.weekday)
     else:
         same_day = and_(AvailabilityBlock.is_recurring.is_(False),
                         AvailabilityBlock.specific_date == block.specific_date)
@@ -220,8 +227,9 @@ def offered_slots(session, *, professional: Professional, service: Service, date
 
     Two round trips whatever the range: the booking rules (skipped when the caller passes `rules`, the
     professional's settings row it loaded in this same transaction), then one UNION ALL statement for
-    blocks, time off and busy appointments; then the slot engine. An inactive professional or service
-    offers nothing. `ignore_appointment_id` leaves that appointment's own time free (rescheduling it).
+    blocks, time off, busy appointments and busy time imported from the professional's calendars; then
+    the slot engine. An inactive professional or service offers nothing. `ignore_appointment_id` leaves
+    that appointment's own time free (rescheduling it).
     """
     return _offered(session, professional=professional, service=service, date_from=date_from,
                     date_to=date_to, now=now, ignore_appointment_id=ignore_appointment_id, rules=rules)[0]
@@ -253,7 +261,7 @@ def _offered(session, *, professional: Professional, service: Service, date_from
 
     slots = slot_engine.compute_slots(
         timezone=professional.timezone, date_from=date_from, date_to=date_to,
-        weekly_blocks=[slot_engine.WeeklyBlock(r.day_of_week, r.start_time, r.end_time)
+        weekly_blocks=[slot_engine.WeeklyBlock(r.weekday, r.start_time, r.end_time)
                        for r in rows if r.kind == _BLOCK and r.is_recurring],
         dated_blocks=[slot_engine.DatedBlock(r.specific_date, r.start_time, r.end_time)
                       for r in rows if r.kind == _BLOCK and not r.is_recurring],
@@ -261,6 +269,8 @@ def _offered(session, *, professional: Professional, service: Service, date_from
                       for r in rows if r.kind == _BUSY],
         time_off=[slot_engine.Interval(r.start_datetime, r.end_datetime)
                   for r in rows if r.kind == _TIME_OFF],
+        imported_busy=[slot_engine.Interval(r.start_datetime, r.end_datetime)
+                       for r in rows if r.kind == _IMPORTED],
         buffer_minutes=rules_["buffer_minutes"], duration_minutes=service.duration_minutes,
         interval_minutes=rules_["slot_interval_minutes"], now=now or dt.datetime.now(dt.UTC),
         minimum_notice_minutes=rules_["minimum_notice_minutes"],
@@ -271,14 +281,14 @@ def _offered(session, *, professional: Professional, service: Service, date_from
 
 @functools.cache
 def _availability_statement(ignore_appointment: bool, extra=None):
-    """Blocks, time off and busy appointments in one statement (a round trip costs more than these small
-    reads): rows are told apart by `kind` and padded with typed NULLs to one shape. Built once per
-    variant with bound parameters, and kept: building and cache-keying it on every request cost about
-    as much Python time as the slot engine. `extra` (an integer expression, itself built once) adds one
-    row of its own kind carrying a value the caller wants in the same round trip.
+    """Blocks, time off, busy appointments and imported busy time in one statement (a round trip costs
+    more than these small reads): rows are told apart by `kind` and padded with typed NULLs to one
+    shape. Built once per variant with bound parameters, and kept: building and cache-keying it on every
+    request cost about as much Python time as the slot engine. `extra` (an integer expression, itself
+    built once) adds one row of its own kind carrying a value the caller wants in the same round trip.
     """
     blocks = (
-        select(literal(_BLOCK).label("kind"), AvailabilityBlock.is_recurring, AvailabilityBlock.day_of_week,
+        select(literal(_BLOCK).label("kind"), AvailabilityBlock.is_recurring, AvailabilityBlock.weekday,
                AvailabilityBlock.specific_date, AvailabilityBlock.start_time, AvailabilityBlock.end_time,
                cast(null(), _TS).label("start_datetime"), cast(null(), _TS).label("end_datetime"),
                cast(null(), Integer).label("n"))
@@ -305,7 +315,15 @@ def _availability_statement(ignore_appointment: bool, extra=None):
     )
     if ignore_appointment:
         busy = busy.where(Appointment.id != bindparam("ignore_id"))
-    parts = [blocks, time_off, busy]
+    # Busy time read from the professional's own calendars (shared.calendars keeps it current).
+    imported = (
+        select(literal(_IMPORTED), *padding, CalendarBusyInterval.start_datetime,
+               CalendarBusyInterval.end_datetime, cast(null(), Integer))
+        .where(CalendarBusyInterval.professional_id == bindparam("professional_id"),
+               CalendarBusyInterval.start_datetime < bindparam("window_end"),
+               CalendarBusyInterval.end_datetime > bindparam("window_start"))
+    )
+    parts = [blocks, time_off, busy, imported]
     if extra is not None:
         parts.append(select(literal(_EXTRA), *padding, cast(null(), _TS), cast(null(), _TS), extra))
     return union_all(*parts)
@@ -354,8 +372,7 @@ def get_public_slots(uow, *, slug: str, service_id: int, date_from: dt.date, dat
                      tz: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """Slots anyone may see for an active professional's active service, found by the public slug."""
     professional, service = _professional_and_service(
-        uow.session, and_(Professional.public_slug == slug, Professional.is_active.is_(True),
-                          User.is_active.is_(True)), service_id)
+        uow.session, slugs.public_page(slug), service_id)
     if professional is None:
         raise NotFound("The professional does not exist.")
     return _present(uow.session, professional, service, date_from, date_to, tz, now)

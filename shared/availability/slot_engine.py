@@ -30,7 +30,7 @@ class DatedBlock(NamedTuple):
 
 
 class Interval(NamedTuple):
-    """Busy time [start, end) as aware datetimes: an appointment or a time off."""
+    """Busy time [start, end) as aware datetimes: an appointment, a time off or an imported busy time."""
 
     start: datetime
     end: datetime
@@ -52,6 +52,7 @@ def compute_slots(
     dated_blocks: Iterable[DatedBlock] = (),
     appointments: Iterable[Interval] = (),
     time_off: Iterable[Interval] = (),
+    imported_busy: Iterable[Interval] = (),
     buffer_minutes: int = 0,
     duration_minutes: int,
     interval_minutes: int | None = None,
@@ -74,7 +75,8 @@ def compute_slots(
       the first instant the local clock reads the end time (the end of the gap if it falls in one).
 
     Busy time is half-open: a slot may end exactly when an appointment starts. Appointments are widened
-    by `buffer_minutes` on each side; time off is not. Slots start no earlier than now + notice and on
+    by `buffer_minutes` on each side; time off and `imported_busy` (busy time read from the professional's
+    own calendars) are not. Slots start no earlier than now + notice and on
     a local date no later than the professional's today + `booking_advance_days`.
 
     Returns slots sorted by start, as aware datetimes in `timezone`. Naive datetimes raise ValueError.
@@ -91,7 +93,8 @@ def compute_slots(
     today = now_utc.astimezone(zone).date()
     # Earlier local dates only hold starts before now, so they are not even walked.
     day, last_day = max(date_from, today), min(date_to, today + timedelta(days=booking_advance_days))
-    busy_starts, busy_ends = _busy_timeline(appointments, time_off, timedelta(minutes=buffer_minutes))
+    busy_starts, busy_ends = _busy_timeline(appointments, (*time_off, *imported_busy),
+                                            timedelta(minutes=buffer_minutes))
 
     weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
     for weekday, start, end in weekly_blocks:
@@ -141,11 +144,11 @@ def _to_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _busy_timeline(appointments: Iterable[Interval], time_off: Iterable[Interval],
+def _busy_timeline(appointments: Iterable[Interval], unbuffered: Iterable[Interval],
                    buffer: timedelta) -> tuple[list[datetime], list[datetime]]:
     """Busy time as disjoint UTC spans sorted by start, split into starts and ends for bisecting."""
     spans = [(_to_utc(start) - buffer, _to_utc(end) + buffer) for start, end in appointments]
-    spans += [(_to_utc(start), _to_utc(end)) for start, end in time_off]
+    spans += [(_to_utc(start), _to_utc(end)) for start, end in unbuffered]
     spans.sort()
     starts: list[datetime] = []
     ends: list[datetime] = []

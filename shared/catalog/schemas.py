@@ -7,7 +7,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared import fields as agenda_fields
-from shared.fields import JsonBoolean, Text
+from shared.fields import JsonBoolean, Text, prose
 
 NAME_LENGTH = 200
 DESCRIPTION_LENGTH = 5000
@@ -47,14 +47,14 @@ class _RequireSomething(Schema):
 
 class ServiceCreate(Schema):
     name = _name(required=True)
-    description = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=DESCRIPTION_LENGTH))
+    description = prose(DESCRIPTION_LENGTH)
     duration_minutes = fields.Integer(strict=True, required=True, validate=validate.Range(min=5, max=720))
     price = DecimalStringPrice(required=True)
 
 
 class ServiceUpdate(_RequireSomething):
     name = _name()
-    description = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=DESCRIPTION_LENGTH))
+    description = prose(DESCRIPTION_LENGTH)
     duration_minutes = fields.Integer(strict=True, validate=validate.Range(min=5, max=720))
     price = DecimalStringPrice()
     is_active = JsonBoolean()
@@ -79,14 +79,14 @@ class ClientCreate(Schema):
     name = _name(required=True)
     email = agenda_fields.Email(required=True)
     phone = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=PHONE_LENGTH))
-    notes = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=NOTES_LENGTH))
+    notes = prose(NOTES_LENGTH)
 
 
 class ClientUpdate(_RequireSomething):
     name = _name()
     email = agenda_fields.Email()
     phone = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=PHONE_LENGTH))
-    notes = Text(blank_as_none=True, allow_none=True, validate=validate.Length(max=NOTES_LENGTH))
+    notes = prose(NOTES_LENGTH)
 
 
 class ClientRead(Schema):

@@ -53,13 +53,14 @@ def authenticate(token: str) -> Principal:
     """Decode the access token, then confirm in one query that the account still exists and is active."""
     from sqlalchemy import select
 
-    from shared.accounts.tokens import decode_access_token
+    from shared.accounts.tokens import decode_access_token, issued_before
     from shared.db import unit_of_work
     from shared.models import Professional, User
 
-    claimed = _claims_principal(decode_access_token(token))
+    claims = decode_access_token(token)
+    claimed = _claims_principal(claims)
     query = (
-        select(User.role, User.is_active, Professional.id, Professional.is_active)
+        select(User.role, User.is_active, Professional.id, Professional.is_active, User.sessions_valid_after)
         .outerjoin(Professional, Professional.user_id == User.id)
         .where(User.id == claimed.user_id)
     )
@@ -67,7 +68,10 @@ def authenticate(token: str) -> Principal:
         row = uow.session.execute(query).one_or_none()
     if row is None:
         raise errors.Unauthenticated("The account no longer exists.")
-    role, user_active, professional_id, professional_active = row
+    role, user_active, professional_id, professional_active, sessions_valid_after = row
+    if issued_before(claims, sessions_valid_after):
+        raise errors.Unauthenticated("This session has ended (logged out, password changed or account "
+                                     "deactivated); log in again.")
     if role != claimed.role or professional_id != claimed.professional_id:
         raise errors.Unauthenticated("The token no longer matches the account; log in again.")
     if not user_active or (role == PROFESSIONAL and not professional_active):

@@ -19,6 +19,7 @@ MAX_LIMIT = 200
 MAX_OFFSET = 2_147_483_647
 PAGING_PARAMS = ("limit", "offset")
 _DIGITS = re.compile(r"\d{1,10}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class PageParams(NamedTuple):
@@ -107,7 +108,27 @@ def json_object() -> dict[str, Any]:
         raise errors.BadRequest("Malformed JSON.") from None
     if not isinstance(data, dict):
         raise errors.BadRequest("The request body must be a JSON object.")
+    if _has_lone_surrogate(data):
+        raise errors.BadRequest("The request body holds an escape (\\ud800-\\udfff) that is not a Unicode "
+                                "character; send valid Unicode text.")
     return data
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """True when a string anywhere in the JSON value holds a lone surrogate ("\\ud800" is valid JSON but
+    not text: nothing can encode it, not the database, a log line or an email)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def parse_body(schema: type[Schema] | Schema, partial: bool = False) -> dict[str, Any]:

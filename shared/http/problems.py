@@ -86,6 +86,7 @@ SQLSTATES: dict[str, Kind] = {
     "40001": Kind(409, "conflict", "Conflict", "A concurrent change got in the way; retry the request."),
     "40P01": Kind(409, "conflict", "Conflict", "A concurrent change got in the way; retry the request."),
     "57014": UNAVAILABLE,  # statement timeout
+    "55P03": UNAVAILABLE,  # lock timeout: another transaction holds what this one needs
 }
 # By SQLSTATE class (its first two characters) when the exact code is not listed above.
 SQLSTATE_CLASSES: dict[str, Kind] = {

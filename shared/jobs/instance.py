@@ -8,6 +8,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.storage import RedisStorage
 
 from shared.config import Settings, get_settings
+from shared.redisconn import blocking_read_seconds, client_options
 
 NAME = "agenda"
 
@@ -18,10 +19,10 @@ def build_huey(settings: Settings) -> Huey:
         from redis import ConnectionPool
 
         # Bounded waits: a request that commits while Redis is unreachable must not hang on the enqueue
-        # (the sweeper re-sends); socket_timeout stays above the consumer's 1 s blocking read.
-        pool = ConnectionPool.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5,
-                                       health_check_interval=30)
-        return RedisHuey(NAME, results=False, connection_pool=pool)
+        # (the sweeper re-sends); the consumer's blocking read stays inside the socket timeout.
+        pool = ConnectionPool.from_url(settings.redis_url, **client_options(settings))
+        return RedisHuey(NAME, results=False, connection_pool=pool,
+                         read_timeout=blocking_read_seconds(settings))
     if settings.huey_backend == "sqlite":
         path = Path(settings.huey_sqlite_path)
         path.parent.mkdir(parents=True, exist_ok=True)

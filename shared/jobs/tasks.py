@@ -24,6 +24,17 @@ def send_notification(notification_id: int) -> str:
     return outcome.status
 
 
+@huey.task()
+def start_password_reset(email: str, ip: str | None, request_id: str | None) -> None:
+    """The work behind POST /auth/forgot-password, off the request so that its timing tells nothing."""
+    from shared.accounts.common import Origin
+    from shared.accounts.service import start_password_reset as start
+    from shared.db import unit_of_work
+
+    with unit_of_work() as uow:
+        start(uow, email=email, origin=Origin(ip, request_id))
+
+
 @huey.periodic_task(crontab(minute="*"))
 def requeue_unsent() -> int:
     """Queue again the rows a lost message or a dead worker left unsent (Redis restart, crash)."""
@@ -71,3 +82,24 @@ def expire_requests() -> int:
         expired = expire(uow, now=dt.datetime.now(dt.UTC))
         uow.commit()
     return expired
+
+
+@huey.task()
+def sync_calendar_source(source_id: int) -> str:
+    """Read one of a professional's calendars and record its busy time (or why it failed)."""
+    from shared.calendars.sources import sync_source
+
+    source = sync_source(source_id)
+    return "gone" if source is None else (source.last_error or "synced")
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+def sync_calendar_sources() -> int:
+    """Every quarter hour, one task per calendar source, so a slow server holds up only its own."""
+    from shared.calendars.sources import all_source_ids
+    from shared.db import unit_of_work
+
+    with unit_of_work() as uow:
+        ids = all_source_ids(uow)
+    enqueue_many([sync_calendar_source.s(source_id) for source_id in ids])
+    return len(ids)

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shared import models as m
 from shared.db import UnitOfWork, unit_of_work
@@ -15,6 +15,7 @@ DEMO_EMAIL = "demo@agenda.example"
 DEMO_PASSWORD = "demo-agenda-2027"
 DEMO_SLUG = "demo-practice"
 DEMO_TIMEZONE = "Europe/Madrid"
+DEMO_ADDRESS = "Calle Mayor 1, 28013 Madrid"
 DEMO_SERVICES = (("Initial consultation", 60, "60.00"), ("Follow-up session", 45, "45.00"))
 # Monday (0) to Friday (4), mornings and afternoons, wall-clock time in DEMO_TIMEZONE.
 DEMO_HOURS = (("09:00", "13:00"), ("15:00", "18:00"))
@@ -28,18 +29,18 @@ def load_demo(uow: UnitOfWork | None = None) -> dict[str, str]:
     session = uow.session
     if session.scalar(select(m.User).where(m.User.email == DEMO_EMAIL)) is None:
         user = m.User(email=DEMO_EMAIL, name="Dra. Demo", role=m.UserRole.professional,
-                      password_hash=PasswordHasher().hash(DEMO_PASSWORD))
+                      password_hash=PasswordHasher().hash(DEMO_PASSWORD), email_verified_at=func.now())
         session.add(user)
         session.flush()
         professional = m.Professional(user_id=user.id, business_name="Demo Practice", public_slug=DEMO_SLUG,
-                                      timezone=DEMO_TIMEZONE)
+                                      timezone=DEMO_TIMEZONE, address=DEMO_ADDRESS)
         session.add(professional)
         session.flush()
         session.add(m.ProfessionalSettings(professional_id=professional.id))
         session.add_all(m.Service(professional_id=professional.id, name=name, duration_minutes=minutes,
                                   price=Decimal(price)) for name, minutes, price in DEMO_SERVICES)
         session.add_all(
-            m.AvailabilityBlock(professional_id=professional.id, is_recurring=True, day_of_week=day,
+            m.AvailabilityBlock(professional_id=professional.id, is_recurring=True, weekday=day,
                                 start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end))
             for day in range(5) for start, end in DEMO_HOURS)
         uow.commit()

@@ -56,6 +56,10 @@ class EmbeddedPostgres:
                 conn.execute(f'CREATE DATABASE "{database}"')
         return self.url(database)
 
+    def postmaster_pid(self) -> int:
+        """The process id of the server's postmaster (its backends are that process's children)."""
+        return self._server.get_postmaster_info().pid
+
     def release(self) -> None:
         """Drop this process's handle: stops the server if no other process holds one."""
         self._server.cleanup()

@@ -192,8 +192,13 @@ def _through_gateway(environ: dict, name: str, path: str, call_id: str, started:
 
 def _respond(start_response: Callable, status: int, content_type: str, body: bytes,
              call_id: str, title: str = "OK") -> list[bytes]:
-    start_response(f"{status} {title}", [("Content-Type", content_type), ("Content-Length", str(len(body))),
-                                         ("X-Call-Id", call_id), ("X-Request-ID", call_id)])
+    from shared.http.app import SECURITY_HEADERS  # what the functions write on their own answers
+
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), ("X-Call-Id", call_id),
+               ("X-Request-ID", call_id), *SECURITY_HEADERS.items()]
+    if status >= 400:
+        headers.append(("Cache-Control", "no-store"))
+    start_response(f"{status} {title}", headers)
     return [body]
 
 

@@ -40,6 +40,14 @@ def start_background_workers(env: dict[str, str]) -> list[subprocess.Popen]:
         env=env, cwd=REPO_ROOT)]
 
 
+def gateway_command(bind: str, *options: str) -> list[str]:
+    """gunicorn serving the local gateway on `bind`: threaded workers, so that a client that sends its
+    request slowly (or never finishes it) holds one thread of a pool, never a whole worker."""
+    return _python("-m", "gunicorn", "--config", "python:shared.gunicorn_conf", "--bind", bind,
+                   "--workers", "2", "--worker-class", "gthread", "--threads", "8", *options,
+                   "shared.localdev.gateway:create_gateway()")
+
+
 def _python(*args: str) -> list[str]:
     return [sys.executable, *args]
 
@@ -99,10 +107,7 @@ def main() -> int:
             print(f"Embedded PostgreSQL 18 ({DEFAULT_DATA_DIR}): {env['DATABASE_URL']}", flush=True)
         subprocess.run(_python("-m", "alembic", "upgrade", "head"), env=env, cwd=REPO_ROOT, check=True)
         subprocess.run(_python("-m", "shared.localdev.demo"), env=env, cwd=REPO_ROOT, check=True)
-        gateway = subprocess.Popen(
-            _python("-m", "gunicorn", "--config", "python:shared.gunicorn_conf", "--bind", ADDRESS,
-                    "--workers", "2", "shared.localdev.gateway:create_gateway()"),
-            env=env, cwd=REPO_ROOT)
+        gateway = subprocess.Popen(gateway_command(ADDRESS), env=env, cwd=REPO_ROOT)
         children.append(gateway)
         # Once gunicorn listens, its start-up hook has reset the metrics directory the workers share.
         if not _listening(gateway):

@@ -27,12 +27,10 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def build_ics(*, method: str, uid: str, sequence: int, start: datetime, end: datetime, summary: str,
-              description: str, location: str | None = None, organizer_email: str, organizer_name: str,
-              attendee_email: str, attendee_name: str, stamp: datetime) -> bytes:
-    """One VEVENT in a VCALENDAR; `sequence` must grow with every change sent for the same `uid`."""
-    if method not in METHODS:
-        raise ValueError(f"method must be REQUEST or CANCEL, got {method!r}")
+def appointment_event(*, uid: str, sequence: int, start: datetime, end: datetime, summary: str,
+                      status: str, stamp: datetime, description: str | None = None,
+                      location: str | None = None) -> Event:
+    """The VEVENT of an appointment, as invitations and the calendar feed both write it (UTC times)."""
     event = Event()
     event.add("uid", uid)
     event.add("sequence", int(sequence))
@@ -40,11 +38,24 @@ def build_ics(*, method: str, uid: str, sequence: int, start: datetime, end: dat
     event.add("dtstart", _utc(start))
     event.add("dtend", _utc(end))
     event.add("summary", summary)
-    event.add("description", description)
+    if description:
+        event.add("description", description)
     if location:
         event.add("location", location)
-    event.add("status", METHODS[method])
+    event.add("status", status)
     event.add("transp", "OPAQUE")
+    return event
+
+
+def build_ics(*, method: str, uid: str, sequence: int, start: datetime, end: datetime, summary: str,
+              description: str, location: str | None = None, organizer_email: str, organizer_name: str,
+              attendee_email: str, attendee_name: str, stamp: datetime) -> bytes:
+    """One VEVENT in a VCALENDAR; `sequence` must grow with every change sent for the same `uid`."""
+    if method not in METHODS:
+        raise ValueError(f"method must be REQUEST or CANCEL, got {method!r}")
+    event = appointment_event(uid=uid, sequence=sequence, start=start, end=end, summary=summary,
+                              status=METHODS[method], stamp=stamp, description=description,
+                              location=location)
     event["organizer"] = vCalAddress.new(organizer_email, cn=organizer_name)
     event.add("attendee", vCalAddress.new(attendee_email, cn=attendee_name, role="REQ-PARTICIPANT",
                                           partstat="ACCEPTED", rsvp=False))

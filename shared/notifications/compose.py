@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from email.errors import MessageError
 from email.utils import parseaddr
 
 from shared.models import Notification
@@ -26,14 +27,27 @@ def compose(session, notification_id: int, *, now: dt.datetime, settings) -> Out
         raise Undeliverable(f"Notification {notification_id} does not exist.")
     letter = build_letter(session, notification, now=now, public_base_url=settings.public_base_url)
     rendered = render_email(letter.kind, letter.locale, letter.context)
-    ics = _calendar(letter, now) if letter.invite else None
-    raw = build_message(
-        sender=settings.email_sender, to=letter.recipient, subject=rendered.subject, text=rendered.text,
-        html=rendered.html, ics=ics, ics_method=letter.invite.method if letter.invite else None,
-        reply_to=letter.reply_to, sender_name=letter.sender_name,
-        message_id=_message_id(notification, settings.email_sender), date=now,
-    )
+    try:
+        ics = _calendar(letter, now) if letter.invite else None
+        raw = build_message(
+            sender=settings.email_sender, to=letter.recipient, subject=rendered.subject, text=rendered.text,
+            html=rendered.html, ics=ics, ics_method=letter.invite.method if letter.invite else None,
+            reply_to=letter.reply_to, sender_name=on_behalf_name(letter.sender_name, settings.email_sender),
+            message_id=_message_id(notification, settings.email_sender), date=now,
+        )
+    except (ValueError, TypeError, MessageError) as exc:
+        # The same rows would fail the same way on every retry: a permanent failure, with its reason.
+        raise Undeliverable(f"The message cannot be built: {exc}") from exc
     return Outgoing(recipient=letter.recipient, raw=raw)
+
+
+def on_behalf_name(name: str | None, sender: str) -> str | None:
+    """The From display name of a professional's email: theirs, through the platform ("Ana via Agenda"),
+    so that a business name cannot pass for anyone else's mail on its own."""
+    if not name:
+        return None
+    platform = parseaddr(sender)[0] or "Agenda"
+    return f"{name} via {platform}"
 
 
 def _calendar(letter: Letter, now: dt.datetime) -> bytes:

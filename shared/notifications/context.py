@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from shared import linktokens
+from shared import linktokens, ratelimit
 from shared.appointments import decision_links
 from shared.config import get_settings
 from shared.errors import AgendaError
@@ -17,8 +18,9 @@ from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentRequest,
+    CalendarSource,
     Notification,
-    PasswordResetToken,
+    PasswordReset,
     Professional,
     PublicLink,
     RequestStatus,
@@ -80,12 +82,16 @@ class Letter:
 
 def build_letter(session, notification: Notification, *, now: dt.datetime, public_base_url: str) -> Letter:
     """Re-read what the notification refers to, check it still applies, and build the template context."""
-    if notification.kind == "password_reset":
+    if notification.type == "password_reset":
         return _password_reset(session, notification, now, public_base_url)
+    if notification.type == "calendar_source_flagged":
+        return _calendar_source_flagged(session, notification)
+    if notification.type == "email_verification":
+        return _email_verification(session, notification, now, public_base_url)
     professional = _professional(session, notification.professional_id)
     if not professional.settings.email_notification_enabled:
         raise Skip("the professional has turned e-mail notifications off")
-    if notification.kind in REQUEST_KINDS:
+    if notification.type in REQUEST_KINDS:
         return _request_letter(session, notification, professional, public_base_url)
     return _appointment_letter(session, notification, professional, now, public_base_url)
 
@@ -117,7 +123,7 @@ def _manage_url(session, public_base_url: str, owner_column, owner_id: int | Non
                           .order_by(PublicLink.id.desc()).limit(1))
     if link is None:
         return None
-    return links.manage_url(public_base_url, linktokens.derive(link.purpose.value, link.token_nonce))
+    return links.manage_url(public_base_url, linktokens.derive(link.type.value, link.token_nonce))
 
 
 def _moment(value: Any) -> dt.datetime | None:
@@ -126,7 +132,7 @@ def _moment(value: Any) -> dt.datetime | None:
 
 def _appointment_letter(session, notification: Notification, professional: Professional, now: dt.datetime,
                         public_base_url: str) -> Letter:
-    kind, payload = notification.kind, notification.payload or {}
+    kind, payload = notification.type, notification.payload or {}
     appointment = session.scalar(
         select(Appointment).where(Appointment.id == notification.appointment_id)
         .options(joinedload(Appointment.client), joinedload(Appointment.service)))
@@ -154,7 +160,7 @@ def _appointment_letter(session, notification: Notification, professional: Profe
     letter = Letter(kind=kind, recipient=notification.recipient, locale=professional.settings.locale,
                     context=context)
     if for_client:
-        letter.reply_to, letter.sender_name = professional.user.email, professional.business_name
+        _on_behalf_of(letter, professional)
     if kind in ICS_METHODS:
         letter.invite = _invite(kind, appointment, professional, context)
     return letter
@@ -185,7 +191,7 @@ def _invite(kind: str, appointment: Appointment, professional: Professional, con
 
 def _request_letter(session, notification: Notification, professional: Professional,
                     public_base_url: str) -> Letter:
-    kind, payload = notification.kind, notification.payload or {}
+    kind, payload = notification.type, notification.payload or {}
     request = session.get(AppointmentRequest, notification.appointment_request_id or 0)
     if request is None or request.professional_id != professional.id:
         raise Undeliverable(f"'{kind}' needs an appointment request of the professional.")
@@ -194,9 +200,9 @@ def _request_letter(session, notification: Notification, professional: Professio
     if service is None:
         raise Undeliverable(f"'{kind}' needs the requested service.")
     context = _common(professional, public_base_url) | {
-        "client_name": request.name, "client_email": request.email, "client_phone": request.phone,
-        "client_comment": request.client_comment, "service_name": service.name,
-        "start": request.start_datetime,
+        "client_name": request.client_name, "client_email": request.client_email,
+        "client_phone": request.client_phone, "client_comment": request.client_comment,
+        "service_name": service.name, "start": request.requested_datetime,
         "end": request.end_datetime, "reason": payload.get("reason"),
     }
     if kind == "request_received_professional" and request.status == RequestStatus.pending:
@@ -206,13 +212,37 @@ def _request_letter(session, notification: Notification, professional: Professio
     letter = Letter(kind=kind, recipient=notification.recipient, locale=professional.settings.locale,
                     context=context)
     if kind in CLIENT_KINDS:
-        letter.reply_to, letter.sender_name = professional.user.email, professional.business_name
+        _on_behalf_of(letter, professional)
     return letter
+
+
+def _calendar_source_flagged(session, notification: Notification) -> Letter:
+    """An operational message to the professional, sent whatever their booking-e-mail setting."""
+    source_id = (notification.payload or {}).get("calendar_source_id")
+    source = session.get(CalendarSource, int(source_id)) if source_id is not None else None
+    if source is None or source.flagged_at is None:
+        raise Skip("the calendar source was removed or reads again")
+    professional = _professional(session, source.professional_id)
+    context = {"user_name": professional.user.name, "calendar_host": urlsplit(source.url).hostname or "",
+               "last_error": source.last_error or "",
+               "stale_hours": get_settings().calendar_source_stale_hours}
+    return Letter(kind=notification.type, recipient=notification.recipient,
+                  locale=professional.settings.locale, context=context)
+
+
+def _on_behalf_of(letter: Letter, professional: Professional) -> None:
+    """A client's email goes out in the professional's name only once they proved their address, and within
+    their daily allowance (RATE_LIMIT_EMAILS_PER_PROFESSIONAL)."""
+    if professional.user.email_verified_at is None:
+        raise Skip("the professional has not verified their email address")
+    if not ratelimit.count("emails_per_professional", str(professional.id)):
+        raise Skip("the professional's daily email allowance is spent (RATE_LIMIT_EMAILS_PER_PROFESSIONAL)")
+    letter.reply_to, letter.sender_name = professional.user.email, professional.business_name
 
 
 def _password_reset(session, notification: Notification, now: dt.datetime, public_base_url: str) -> Letter:
     token_id = (notification.payload or {}).get("password_reset_token_id")
-    token = session.get(PasswordResetToken, int(token_id)) if token_id is not None else None
+    token = session.get(PasswordReset, int(token_id)) if token_id is not None else None
     user = session.get(User, notification.user_id or 0)
     if token is None or user is None or token.user_id != user.id:
         raise Skip("the password reset token no longer exists")
@@ -228,4 +258,29 @@ def _password_reset(session, notification: Notification, now: dt.datetime, publi
     }
     locale = professional.settings.locale if professional and professional.settings else None
     return Letter(kind="password_reset", recipient=notification.recipient, locale=locale or "es",
+                  context=context)
+
+
+def _email_verification(session, notification: Notification, now: dt.datetime,
+                        public_base_url: str) -> Letter:
+    from shared.accounts import verification
+
+    user = session.get(User, notification.user_id or 0)
+    expires = (notification.payload or {}).get("expires")
+    if user is None or not isinstance(expires, int) or user.email != notification.recipient:
+        raise Skip("the account or its email address changed")
+    if user.email_verified_at is not None:
+        raise Skip("the email address is already verified")
+    if expires <= now.timestamp():
+        raise Skip("the verification link has expired")
+    professional = session.scalar(select(Professional).where(Professional.user_id == user.id)
+                                  .options(joinedload(Professional.settings)))
+    context = {
+        "user_name": user.name, "public_base_url": public_base_url,
+        "verify_url": links.verify_email_url(public_base_url, verification.make_token(user.id, user.email,
+                                                                                    expires)),
+        "expires_days": verification.LIFETIME.days,
+    }
+    locale = professional.settings.locale if professional and professional.settings else None
+    return Letter(kind="email_verification", recipient=notification.recipient, locale=locale or "es",
                   context=context)

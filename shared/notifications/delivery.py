@@ -9,8 +9,10 @@ from sqlalchemy import and_, or_, select, update
 from shared.models import Notification, NotificationStatus
 
 PENDING, SENDING = NotificationStatus.pending, NotificationStatus.sending
-# A claim older than this belongs to a worker that died mid-send; the row may be claimed again.
-CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+# A claim older than claim_timeout() belongs to a worker that died mid-send; the row may be claimed again.
+# One send waits at most EMAIL_TIMEOUT_SECONDS to connect and as long for each answer; this margin covers
+# building the message and recording the outcome.
+CLAIM_MARGIN = dt.timedelta(seconds=30)
 # The queue normally delivers a fresh row within seconds; the sweeper leaves it alone until then.
 SWEEP_DELAY = dt.timedelta(seconds=30)
 # A task scheduled for a retry may fire a little before scheduled_for on a worker whose clock is ahead.
@@ -21,15 +23,23 @@ LONGEST_RETRY = dt.timedelta(hours=1)
 SWEEP_BATCH = 1000
 
 
-def claim(session, notification_id: int, now: dt.datetime) -> int | None:
-    """Take the row for sending with one conditional UPDATE; returns its attempt number, None if not ours."""
+def claim_timeout(settings) -> dt.timedelta:
+    """How long a claim holds: just above the longest a send can take, so that a worker killed mid-send
+    delays its message by this (plus the sweeper's minute) at most."""
+    return 2 * dt.timedelta(seconds=settings.email_timeout_seconds) + CLAIM_MARGIN
+
+
+def claim(session, notification_id: int, now: dt.datetime, timeout: dt.timedelta) -> int | None:
+    """Take the row for sending with one conditional UPDATE; returns its attempt number, None if not ours.
+
+    `timeout` is claim_timeout(settings): an older claim is taken over."""
     statement = (
         update(Notification)
         .where(
             Notification.id == notification_id,
             Notification.scheduled_for <= now + CLOCK_GRACE,
             or_(Notification.status == PENDING,
-                and_(Notification.status == SENDING, Notification.claimed_at < now - CLAIM_TIMEOUT)),
+                and_(Notification.status == SENDING, Notification.claimed_at < now - timeout)),
         )
         .values(status=SENDING, claimed_at=now, attempts=Notification.attempts + 1)
         .returning(Notification.attempts)
@@ -72,7 +82,7 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
 
 
-def unsent_ids_query(now: dt.datetime, limit: int = SWEEP_BATCH):
+def unsent_ids_query(now: dt.datetime, claim_timeout: dt.timedelta, limit: int = SWEEP_BATCH):
     """Rows the queue should have delivered by now: pending and due, or claimed by a worker long gone."""
     return (
         select(Notification.id)
@@ -80,13 +90,13 @@ def unsent_ids_query(now: dt.datetime, limit: int = SWEEP_BATCH):
             # Implies ix_notifications_unsent's predicate, so only unsent rows are ever read.
             Notification.status.in_((PENDING, SENDING)),
             Notification.scheduled_for <= now - SWEEP_DELAY,
-            or_(Notification.status == PENDING, Notification.claimed_at < now - CLAIM_TIMEOUT),
+            or_(Notification.status == PENDING, Notification.claimed_at < now - claim_timeout),
         )
         .order_by(Notification.scheduled_for)
         .limit(limit)
     )
 
 
-def unsent_ids(session, now: dt.datetime, limit: int = SWEEP_BATCH) -> list[int]:
+def unsent_ids(session, now: dt.datetime, claim_timeout: dt.timedelta, limit: int = SWEEP_BATCH) -> list[int]:
     """Ids of the rows unsent_ids_query() finds."""
-    return list(session.scalars(unsent_ids_query(now, limit)))
+    return list(session.scalars(unsent_ids_query(now, claim_timeout, limit)))

@@ -1,6 +1,15 @@
-"""Delivery backends with one `send(raw, *, to, sender) -> message id` interface: SES (v2 API) and files."""
+"""Delivery backends with one `send(raw, *, to, sender) -> message id` interface: SES (v2 API), SMTP
+and files.
 
+Each send is one attempt, bounded by a timeout: the outbox (shared.notifications.delivery) is the only
+retrier, so a provider that answers late never gets the same message twice from one delivery attempt.
+"""
+
+import email.parser
+import email.policy
 import logging
+import smtplib
+import ssl
 import uuid
 from datetime import UTC, datetime
 from email.utils import parseaddr
@@ -63,8 +72,8 @@ class SesSender:
     """Amazon SES v2 `SendEmail` with raw content; any SES-compatible endpoint via `endpoint_url`."""
 
     def __init__(self, *, region: str, endpoint_url: str | None = None, aws_access_key_id: str | None = None,
-                 aws_secret_access_key: str | None = None, client=None):
-        self.region, self.endpoint_url = region, endpoint_url
+                 aws_secret_access_key: str | None = None, timeout: float = 10, client=None):
+        self.region, self.endpoint_url, self.timeout = region, endpoint_url, timeout
         self._credentials = (aws_access_key_id, aws_secret_access_key)
         self._client = client
 
@@ -75,8 +84,10 @@ class SesSender:
             from botocore.config import Config
 
             key_id, secret = self._credentials
-            retries = {"mode": "standard", "max_attempts": 3}
-            config = Config(connect_timeout=5, read_timeout=20, retries=retries)
+            # One HTTP request per send: botocore's own retries would resend a message the provider
+            # accepted but answered late, and the outbox retries anyway.
+            retries = {"mode": "standard", "total_max_attempts": 1}
+            config = Config(connect_timeout=self.timeout, read_timeout=self.timeout, retries=retries)
             self._client = boto3.client(
                 "sesv2", region_name=self.region, endpoint_url=self.endpoint_url or None,
                 aws_access_key_id=key_id or None, aws_secret_access_key=secret or None, config=config,
@@ -100,6 +111,58 @@ class SesSender:
         except BotoCoreError as exc:  # connection refused/timeouts, missing credentials: retry later
             raise TransientEmailError(str(exc), type(exc).__name__) from exc
         return response["MessageId"]
+
+
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+class SmtpSender:
+    """SMTP submission to a relay: STARTTLS (port 587), implicit TLS (465) or none (a relay on the host),
+    with AUTH when a user name is set. Every network step waits at most `timeout` seconds."""
+
+    def __init__(self, *, host: str, port: int, security: str = "starttls", username: str | None = None,
+                 password: str | None = None, timeout: float = 10, ca_file: str | None = None):
+        if security not in SMTP_SECURITY:
+            raise ValueError(f"unknown SMTP security {security!r}")
+        self.host, self.port, self.security, self.timeout = host, port, security, timeout
+        self.username, self.password, self.ca_file = username, password, ca_file
+
+    def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context(cafile=self.ca_file)
+        if self.security == "tls":
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        if self.security == "starttls":
+            try:
+                smtp.starttls(context=context)
+            except BaseException:
+                smtp.close()
+                raise
+        return smtp
+
+    def send(self, raw: bytes, *, to: list[str], sender: str) -> str:
+        """Send one raw MIME message; returns its Message-ID."""
+        try:
+            with self._connect() as smtp:
+                if self.username:
+                    smtp.login(self.username, self.password or "")
+                smtp.sendmail(parseaddr(sender)[1] or sender, list(to), raw)
+        except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused; one per message here
+            code, reply = next(iter(exc.recipients.values()))
+            raise _smtp_error(code, reply) from exc
+        except smtplib.SMTPResponseException as exc:  # refused sender, data or credentials
+            raise _smtp_error(exc.smtp_code, exc.smtp_error) from exc
+        except (smtplib.SMTPException, OSError) as exc:  # refused, timed out, dropped, TLS failure
+            raise TransientEmailError(f"{type(exc).__name__}: {exc}", type(exc).__name__) from exc
+        header = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(raw)["Message-ID"]
+        return str(header or f"smtp-{uuid.uuid4().hex}").strip("<>")
+
+
+def _smtp_error(code: int, reply: bytes | str) -> EmailError:
+    """A 5xx reply is final; a 4xx one (mailbox busy, greylisting, too many connections) is worth a retry."""
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+    error = PermanentEmailError if 500 <= code < 600 else TransientEmailError
+    return error(f"SMTP {code}: {text}", f"SMTP{code}")
 
 
 class FileSender:
@@ -130,11 +193,16 @@ class MemorySender:
 
 
 def get_sender(settings) -> EmailSender:
-    """The backend named by `settings.email_backend` ("ses" or "file")."""
+    """The backend named by `settings.email_backend` ("ses", "smtp" or "file")."""
     if settings.email_backend == "ses":
         return SesSender(region=settings.ses_region, endpoint_url=settings.ses_endpoint_url,
                          aws_access_key_id=settings.aws_access_key_id,
-                         aws_secret_access_key=settings.aws_secret_access_key)
+                         aws_secret_access_key=settings.aws_secret_access_key,
+                         timeout=settings.email_timeout_seconds)
+    if settings.email_backend == "smtp":
+        return SmtpSender(host=settings.smtp_host, port=settings.smtp_port, security=settings.smtp_security,
+                          username=settings.smtp_username, password=settings.smtp_password,
+                          timeout=settings.email_timeout_seconds, ca_file=settings.smtp_ca_file)
     if settings.email_backend == "file":
         return FileSender(settings.email_dir)
     raise ValueError(f"unknown email backend {settings.email_backend!r}")

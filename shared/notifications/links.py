@@ -5,6 +5,7 @@ from urllib.parse import quote, urlencode
 # Frontend routes the e-mails point to; the single place to change them.
 MANAGE_PATH = "/manage/{token}"
 RESET_PASSWORD_PATH = "/reset-password"
+VERIFY_EMAIL_PATH = "/verify-email"
 BOOKING_PATH = "/book/{slug}"
 DASHBOARD_APPOINTMENT_PATH = "/dashboard/appointments/{appointment_id}"
 DASHBOARD_REQUESTS_PATH = "/dashboard/requests"
@@ -25,6 +26,11 @@ def manage_url(public_base_url: str, token: str) -> str:
 def reset_url(public_base_url: str, token: str) -> str:
     """Where a user chooses a new password."""
     return absolute(public_base_url, RESET_PASSWORD_PATH, token=token)
+
+
+def verify_email_url(public_base_url: str, token: str) -> str:
+    """Where a professional confirms their email address (the page posts the token to /auth/verify-email)."""
+    return absolute(public_base_url, VERIFY_EMAIL_PATH, token=token)
 
 
 def booking_url(public_base_url: str, slug: str) -> str:

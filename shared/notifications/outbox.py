@@ -11,13 +11,13 @@ from sqlalchemy.dialects.postgresql import insert
 from shared.models import Notification
 
 
-def enqueue(session, *, kind: str, recipient: str, professional_id: int | None = None,
+def enqueue(session, *, type: str, recipient: str, professional_id: int | None = None,
             user_id: int | None = None, appointment_id: int | None = None,
             appointment_request_id: int | None = None, payload: dict[str, Any] | None = None,
             dedupe_key: str | None = None, scheduled_for: dt.datetime | None = None) -> int | None:
     """Write one pending notification; with a dedupe_key an existing twin wins and None is returned."""
     values = {
-        "kind": kind, "recipient": recipient, "professional_id": professional_id, "user_id": user_id,
+        "type": type, "recipient": recipient, "professional_id": professional_id, "user_id": user_id,
         "appointment_id": appointment_id, "appointment_request_id": appointment_request_id,
         "payload": payload or {}, "dedupe_key": dedupe_key,
     }
@@ -53,7 +53,7 @@ def insert_many(rows: list[dict[str, Any]], *ctes) -> Any:
     more than the round trip it saved.
     """
     table = Notification.__table__
-    fields = ("kind", "recipient", "professional_id", "user_id", "appointment_id", "appointment_request_id")
+    fields = ("type", "recipient", "professional_id", "user_id", "appointment_id", "appointment_request_id")
     selects = []
     for number, row in enumerate(rows):
         values = {**{name: row.get(name) for name in fields}, "payload": row.get("payload") or {}}

@@ -43,7 +43,7 @@ LIMIT :limit
 SWEEP_SQL = f"""
 WITH due AS ({DUE_REMINDERS_SQL}),
 written AS (
-    INSERT INTO notifications (kind, recipient, professional_id, appointment_id, payload, dedupe_key,
+    INSERT INTO notifications (type, recipient, professional_id, appointment_id, payload, dedupe_key,
                                scheduled_for)
     SELECT 'reminder', due.recipient, due.professional_id, due.appointment_id,
            jsonb_build_object('start', utc.stamp

@@ -20,7 +20,8 @@ CLIENT_KINDS = (
 )
 PROFESSIONAL_KINDS = ("new_booking", "request_received_professional", "cancelled_by_client",
                       "rescheduled_professional")
-KINDS = (*CLIENT_KINDS, *PROFESSIONAL_KINDS, "password_reset")
+KINDS = (*CLIENT_KINDS, *PROFESSIONAL_KINDS, "password_reset", "calendar_source_flagged",
+         "email_verification")
 
 # Every key a template may read. Missing optional keys render as absent; required ones are checked per kind.
 CONTEXT_KEYS = {
@@ -53,6 +54,11 @@ CONTEXT_KEYS = {
     "reset_token": "password reset token -> reset_url",
     "reset_url": "explicit password reset link (password_reset, required unless token + base given)",
     "expires_minutes": "validity of the reset link, in minutes",
+    "calendar_host": "host of a calendar source (never its full URL, which may be secret)",
+    "last_error": "why a calendar source could not be read",
+    "stale_hours": "how long a calendar source may fail before its busy time stops counting",
+    "verify_url": "link that confirms the account's email address (email_verification, required)",
+    "expires_days": "validity of the verification link, in days",
     "product_name": "defaults to 'Agenda'",
 }
 _APPOINTMENT_REQUIRED = ("client_name", "professional_name", "service_name", "start", "end", "timezone")
@@ -61,6 +67,8 @@ REQUIRED_KEYS = {
     "rescheduled": (*_APPOINTMENT_REQUIRED, "previous_start"),
     "rescheduled_professional": (*_APPOINTMENT_REQUIRED, "previous_start"),
     "password_reset": ("reset_url",),
+    "calendar_source_flagged": ("calendar_host", "last_error", "stale_hours"),
+    "email_verification": ("verify_url",),
 }
 
 

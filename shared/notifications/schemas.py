@@ -23,7 +23,7 @@ class NotificationQuery(Schema):
 
 class NotificationRead(Schema):
     id = fields.Integer()
-    kind = fields.String()
+    type = fields.String()
     recipient = fields.String()
     status = fields.Enum(NotificationStatus, by_value=True)
     scheduled_for = fields.AwareDateTime()

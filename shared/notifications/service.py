@@ -58,7 +58,7 @@ def deliver(notification_id: int, now: dt.datetime | None = None, *, sender=None
     settings = settings or get_settings()
     started = now or dt.datetime.now(dt.UTC)
     with uow_factory() as uow:
-        attempt = delivery.claim(uow.session, notification_id, started)
+        attempt = delivery.claim(uow.session, notification_id, started, delivery.claim_timeout(settings))
         uow.commit()  # visible before the slow part, so no other worker takes it meanwhile
     if attempt is None:
         return Delivery(notification_id, "not_claimed")
@@ -147,7 +147,8 @@ def _record(uow_factory, notification_id: int, status: str, *, error: str | None
 
 def unsent_ids(uow, now: dt.datetime | None = None) -> list[int]:
     """Ids of rows the queue should already have delivered (lost messages, dead workers)."""
-    return delivery.unsent_ids(uow.session, now or dt.datetime.now(dt.UTC))
+    return delivery.unsent_ids(uow.session, now or dt.datetime.now(dt.UTC),
+                               delivery.claim_timeout(get_settings()))
 
 
 def get_all(uow, *, professional_id: int, status: str | None = None, from_: dt.datetime | None = None,

@@ -351,8 +351,8 @@ def _responses(spec: APISpec, op: Operation) -> dict[str, Any]:
         response: dict[str, Any] = {"description": _success_description(status), "headers": dict(request_id)}
         if status == 201:
             response["headers"]["Location"] = {"$ref": "#/components/headers/Location"}
-        if body == table.TEXT:
-            response["content"] = {"text/plain": {"schema": {"type": "string"}}}
+        if body in (table.TEXT, table.CALENDAR):
+            response["content"] = {body: {"schema": {"type": "string"}}}
         elif body is not None:
             response["content"] = {JSON: {"schema": _body_schema(spec, body)}}
         responses[str(status if body is not None else 204)] = response

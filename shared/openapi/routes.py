@@ -18,6 +18,7 @@ from shared.accounts import schemas as accounts
 from shared.admin import schemas as admin
 from shared.appointments import schemas as appointments
 from shared.availability import schemas as availability
+from shared.calendars import schemas as calendars
 from shared.catalog import schemas as catalog
 from shared.notifications import schemas as notifications
 from shared.openapi import schemas as common
@@ -35,6 +36,7 @@ EVERY_FUNCTION = "*"
 # Blueprints of pages for people (HTML forms, functions/public/pages, described in README): not the API.
 PAGE_BLUEPRINTS = ("pages",)
 TEXT = "text/plain"
+CALENDAR = "text/calendar"
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,12 @@ ROUTES: list[Route] = [
           body=accounts.ForgotPasswordCreate, problems=(429,)),
     Route("auth", "POST", "/auth/reset-password", NONE, None, body=accounts.PasswordResetCreate,
           problems=(410, 429)),
+    Route("auth", "POST", "/auth/verify-email", NONE, None, body=accounts.EmailVerificationCreate,
+          problems=(410,)),
     # profile
     Route("profile", "GET", "/me", USER, accounts.MeRead),
+    Route("profile", "POST", "/me/email-verification", PROFESSIONAL, common.DetailRead, status=202,
+          problems=(409, 429)),
     Route("profile", "DELETE", "/me", PROFESSIONAL, privacy.AccountClosureRead, body=privacy.AccountClose,
           problems=(409,)),
     Route("profile", "PUT", "/me/profile", PROFESSIONAL, accounts.MeRead, body=accounts.ProfileUpdate,
@@ -105,7 +111,7 @@ ROUTES: list[Route] = [
     Route("catalog", "DELETE", "/services/<int:service_id>", PROFESSIONAL, None),
     Route("catalog", "GET", "/clients", PROFESSIONAL, Page(catalog.ClientRead), query=catalog.ClientQuery),
     Route("catalog", "POST", "/clients", PROFESSIONAL, catalog.ClientRead, status=201,
-          body=catalog.ClientCreate, problems=(409,)),
+          body=catalog.ClientCreate, problems=(409, 429)),
     Route("catalog", "GET", "/clients/<int:client_id>", PROFESSIONAL, catalog.ClientRead),
     Route("catalog", "PUT", "/clients/<int:client_id>", PROFESSIONAL, catalog.ClientRead,
           body=catalog.ClientUpdate, problems=(409,)),
@@ -126,11 +132,22 @@ ROUTES: list[Route] = [
     Route("availability", "DELETE", "/availability/time-off/<int:time_off_id>", PROFESSIONAL, None),
     Route("availability", "GET", "/availability/slots", PROFESSIONAL, availability.SlotsRead,
           query=availability.SlotQuery, problems=(404,)),
+    Route("availability", "GET", "/calendar/feed", PROFESSIONAL, calendars.FeedRead),
+    Route("availability", "PATCH", "/calendar/feed", PROFESSIONAL, calendars.FeedRead,
+          body=calendars.FeedUpdate),
+    Route("availability", "POST", "/calendar/feed/rotate", PROFESSIONAL, calendars.FeedRead),
+    Route("availability", "GET", "/calendar/feed/<feed_token>.ics", NONE, CALENDAR),
+    Route("availability", "GET", "/calendar/sources", PROFESSIONAL, Page(calendars.SourceRead)),
+    Route("availability", "POST", "/calendar/sources", PROFESSIONAL, calendars.SourceRead, status=201,
+          body=calendars.SourceCreate, problems=(409,)),
+    Route("availability", "DELETE", "/calendar/sources/<int:source_id>", PROFESSIONAL, None),
+    Route("availability", "POST", "/calendar/sources/<int:source_id>/sync", PROFESSIONAL,
+          calendars.SourceRead),
     # appointments
     Route("appointments", "GET", "/appointments", PROFESSIONAL, Page(appointments.AppointmentRead),
           query=appointments.AppointmentQuery),
     Route("appointments", "POST", "/appointments", PROFESSIONAL, appointments.AppointmentRead, status=201,
-          body=appointments.AppointmentCreate, problems=(404, 409)),
+          body=appointments.AppointmentCreate, problems=(404, 409, 429)),
     Route("appointments", "GET", "/appointments/<int:appointment_id>", PROFESSIONAL,
           appointments.AppointmentRead),
     Route("appointments", "PUT", "/appointments/<int:appointment_id>", PROFESSIONAL,

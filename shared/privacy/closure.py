@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from shared import audit
 from shared.accounts import service as accounts
-from shared.accounts.common import Origin
-from shared.appointments.effects import SYSTEM, Actor, record
+from shared.accounts.common import NO_ORIGIN, Origin
 from shared.catalog.service import MAX_ID
 from shared.errors import NotFound, ValidationFailed
 from shared.models import AppointmentRequest, Client, Notification, Professional, User
@@ -19,8 +19,8 @@ EXPORT_FIRST = ("Closing the account erases every client for good. Export what y
                 "(GET /clients/{id}/export for each client), then send {\"confirm\": true}.")
 
 
-def close_account(uow, *, professional_id: int, confirm: bool, actor: Actor = SYSTEM,
-                  now: dt.datetime | None = None) -> dict[str, Any]:
+def close_account(uow, *, professional_id: int, confirm: bool, actor_user_id: int | None = None,
+                  origin: Origin = NO_ORIGIN, now: dt.datetime | None = None) -> dict[str, Any]:
     """Erase every client of the professional, then deactivate the account (refresh tokens revoked).
 
     Without `confirm` nothing happens: the answer offers each client's export first. Refused, as an
@@ -42,7 +42,7 @@ def close_account(uow, *, professional_id: int, confirm: bool, actor: Actor = SY
         raise refused
     refuse_while_anything_is_ahead(session, professional_id=professional_id, now=now)
     for client in clients:
-        erase(session, client, actor, now)
+        erase(session, client, actor_user_id=actor_user_id, origin=origin, now=now)
     # Requests of people who never became clients, and any message to someone other than the professional.
     bulk = {"synchronize_session": False}
     requests = session.execute(delete(AppointmentRequest).where(
@@ -51,9 +51,10 @@ def close_account(uow, *, professional_id: int, confirm: bool, actor: Actor = SY
     session.execute(delete(Notification).where(Notification.professional_id == professional_id,
                                                Notification.recipient != own_email), execution_options=bulk)
     summary = {"clients_erased": len(clients), "appointment_requests_erased": requests}
-    record(session, actor, action="account.closed", professional_id=professional_id,
-           entity_type="professional", entity_id=professional_id, metadata=summary)
+    audit.record(session, action="account.closed", actor_user_id=actor_user_id,
+                 professional_id=professional_id, entity_type="professional", entity_id=professional_id,
+                 ip_address=origin.audit_ip, request_id=origin.request_id, metadata=summary)
     # The account service switches the account off, revokes its sessions and commits it all at once.
-    accounts.set_active(uow, user_id=professional.user_id, is_active=False, actor_user_id=actor.user_id,
-                        origin=Origin(actor.ip_address, actor.request_id))
+    accounts.set_active(uow, user_id=professional.user_id, is_active=False, actor_user_id=actor_user_id,
+                        origin=origin)
     return {"professional_id": professional_id, "closed_at": now, **summary}

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 
-from shared.appointments.effects import SYSTEM, Actor, record
+from shared import audit
+from shared.accounts.common import NO_ORIGIN, Origin
 from shared.errors import Conflict
 from shared.models import (
     ACTIVE_STATUSES,
@@ -50,11 +51,11 @@ def refuse_while_anything_is_ahead(session, *, professional_id: int, now: dt.dat
     requests = select(AppointmentRequest.id).where(AppointmentRequest.professional_id == professional_id,
                                                    AppointmentRequest.status == RequestStatus.pending)
     notices = select(func.count()).select_from(Notification).where(
-        Notification.professional_id == professional_id, Notification.kind.in_(CLOSING_NOTICES),
+        Notification.professional_id == professional_id, Notification.type.in_(CLOSING_NOTICES),
         Notification.status.in_(UNSENT))
     if client is not None:
         appointments = appointments.where(Appointment.client_id == client.id)
-        requests = requests.where(AppointmentRequest.email == client.email)
+        requests = requests.where(AppointmentRequest.client_email == client.email)
         notices = notices.where(Notification.recipient == client.email)
     upcoming, waiting = list(session.scalars(appointments)), list(session.scalars(requests))
     if upcoming or waiting:
@@ -67,7 +68,8 @@ def refuse_while_anything_is_ahead(session, *, professional_id: int, now: dt.dat
                        "few minutes.", slug="client-notice-unsent")
 
 
-def erase(session, client: Client, actor: Actor, now: dt.datetime) -> dict[str, Any]:
+def erase(session, client: Client, *, actor_user_id: int | None, origin: Origin,
+          now: dt.datetime) -> dict[str, Any]:
     """Remove the person from every row about them (in the caller's transaction); counts of what was done."""
     appointments, requests = related(session, client)
     appointment_ids, request_ids = [a.id for a in appointments], [r.id for r in requests]
@@ -93,19 +95,20 @@ def erase(session, client: Client, actor: Actor, now: dt.datetime) -> dict[str, 
     summary = {"appointments_kept": len(appointment_ids), "appointment_requests_erased": len(request_ids),
                "notifications_erased": dropped}
     # Says that an erasure happened, never who: the id now names an anonymous row.
-    record(session, actor, action="client.erased", professional_id=client.professional_id,
-           entity_type="client", entity_id=client.id, metadata=summary)
+    audit.record(session, action="client.erased", actor_user_id=actor_user_id,
+                 professional_id=client.professional_id, entity_type="client", entity_id=client.id,
+                 ip_address=origin.audit_ip, request_id=origin.request_id, metadata=summary)
     session.flush()
     return {"id": client.id, "erased_at": now, **summary}
 
 
-def erase_client(uow, *, professional_id: int, client_id: int, actor: Actor = SYSTEM,
-                 now: dt.datetime | None = None) -> dict[str, Any]:
+def erase_client(uow, *, professional_id: int, client_id: int, actor_user_id: int | None = None,
+                 origin: Origin = NO_ORIGIN, now: dt.datetime | None = None) -> dict[str, Any]:
     """Erase one of the professional's clients; returns what was done, in counts (no personal data)."""
     now = now or dt.datetime.now(dt.UTC)
     session = uow.session
     client = get_client(session, professional_id=professional_id, client_id=client_id, lock=True)
     refuse_while_anything_is_ahead(session, professional_id=professional_id, now=now, client=client)
-    done = erase(session, client, actor, now)
+    done = erase(session, client, actor_user_id=actor_user_id, origin=origin, now=now)
     uow.commit()
     return done

@@ -35,7 +35,7 @@ def related(session, client: Client) -> tuple[list[Appointment], list[Appointmen
         .order_by(Appointment.start_datetime, Appointment.id)))
     requests = list(session.scalars(
         select(AppointmentRequest).where(AppointmentRequest.professional_id == client.professional_id,
-                                         AppointmentRequest.email == client.email)
+                                         AppointmentRequest.client_email == client.email)
         .order_by(AppointmentRequest.created_at, AppointmentRequest.id)))
     return appointments, requests
 

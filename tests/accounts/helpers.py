@@ -25,3 +25,18 @@ def problem_without_id(response) -> dict:
     body = dict(response.get_json())
     body.pop("request_id", None)
     return body
+
+
+def run_queued_jobs(name: str) -> int:
+    """Run the queued background jobs called `name` as the consumer would; others in the queue are dropped
+    (queued sends stay pending in the outbox). Returns how many ran."""
+    from shared.jobs import tasks  # noqa: F401  (registers the tasks)
+    from shared.jobs.instance import huey
+
+    ran = 0
+    while huey.pending_count():  # dequeue() on an empty queue would block for a second
+        task = huey.dequeue()
+        if task is not None and task.name.rsplit(".", 1)[-1] == name:
+            huey.execute(task)
+            ran += 1
+    return ran

@@ -73,6 +73,10 @@ FORGERIES = {
     "wrong_key": lambda pro: sign(claims_for(pro), key=secrets.token_urlsafe(48)),
     "unknown_kid": lambda pro: sign(claims_for(pro), kid="k-unknown"),
     "missing_exp": lambda pro: sign(claims_for(pro, exp=None)),
+    # A token signed with a leaked key and a one-year `exp`: longer than ACCESS_TOKEN_MINUTES allows.
+    "one_year_lifetime": lambda pro: sign(claims_for(pro, exp=int(time.time()) + 365 * 86400)),
+    "issued_in_the_future": lambda pro: sign(claims_for(pro, iat=int(time.time()) + 3600,
+                                                        exp=int(time.time()) + 3900)),
     "missing_role": lambda pro: sign(claims_for(pro, role=None)),
     "other_users_professional": lambda pro: sign(claims_for(pro, pid=pro.id + 1000)),
     "garbage": lambda pro: "not.a.jwt",

@@ -50,10 +50,10 @@ def test_deactivation_is_audited_with_its_actor_and_reactivation_restores_login(
         service.set_active(work, user_id=pro.user_id, is_active=True, actor_user_id=admin.id)
 
     assert login("pro@example.com", DEFAULT_PASSWORD).status_code == 200
-    audit = rows("SELECT action, actor_user_id, entity_id FROM audit_logs "
+    audit = rows("SELECT action, user_id, entity_id FROM audit_logs "
                  "WHERE action LIKE 'user.%' ORDER BY id")
-    assert audit == [{"action": "user.deactivated", "actor_user_id": admin.id, "entity_id": pro.user_id},
-                     {"action": "user.activated", "actor_user_id": admin.id, "entity_id": pro.user_id}]
+    assert audit == [{"action": "user.deactivated", "user_id": admin.id, "entity_id": pro.user_id},
+                     {"action": "user.activated", "user_id": admin.id, "entity_id": pro.user_id}]
 
 
 def test_deactivating_an_unknown_user_is_not_found(db_url):

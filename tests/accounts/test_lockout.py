@@ -10,7 +10,7 @@ import redis
 from shared.accounts import lockout
 from shared.accounts.lockstore import MemoryStore, store
 from shared.config import reset_settings
-from shared.errors import RateLimited, ServiceUnavailable
+from shared.errors import RateLimited
 from tests.accounts.helpers import ATTACKER_IP, OWNER_IP
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import DEFAULT_PASSWORD, make_professional
@@ -164,9 +164,12 @@ def test_lockout_falls_back_to_process_memory_without_redis(monkeypatch, clock):
     lockout.check("x@example.com", ATTACKER_IP)
 
 
-def test_lockout_fails_closed_when_redis_is_unreachable(monkeypatch):
+def test_lockout_counts_in_process_memory_while_redis_is_unreachable(monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_STORAGE_URL", "redis://127.0.0.1:9/0")  # nothing listens on loopback:9
     reset_settings()
+    for _ in range(10):
+        lockout.check("x@example.com", ATTACKER_IP)
+        lockout.record_failure("x@example.com", ATTACKER_IP)
 
-    with pytest.raises(ServiceUnavailable):
+    with pytest.raises(RateLimited):
         lockout.check("x@example.com", ATTACKER_IP)

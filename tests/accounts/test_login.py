@@ -104,9 +104,9 @@ def test_successful_and_failed_logins_are_audited_without_secrets(pro, login, ro
     login("pro@example.com", "wrong password here", ip="192.0.2.31")
     login("ghost@example.com", "wrong password here", ip="192.0.2.32")
 
-    audit = rows("SELECT action, actor_user_id, entity_id, host(ip_address) AS ip, request_id, metadata "
+    audit = rows("SELECT action, user_id, entity_id, host(ip_address) AS ip, request_id, metadata "
                  "FROM audit_logs ORDER BY id")
-    assert [(a["action"], a["actor_user_id"], a["entity_id"], a["ip"]) for a in audit] == [
+    assert [(a["action"], a["user_id"], a["entity_id"], a["ip"]) for a in audit] == [
         ("auth.login_succeeded", pro.user_id, pro.user_id, "192.0.2.30"),
         ("auth.login_failed", None, pro.user_id, "192.0.2.31"),
         ("auth.login_failed", None, None, "192.0.2.32"),

@@ -21,10 +21,22 @@ def pro(uow):
     return professional
 
 
-def test_settings_start_with_sensible_defaults(pro, client, auth_headers):
+def test_settings_start_with_sensible_defaults(pro, client, auth_headers, rows):
     body = client.get("/settings", headers=auth_headers(pro)).get_json()
 
     assert {k: body[k] for k in DEFAULTS} == DEFAULTS
+    assert rows("SELECT id, professional_id FROM professional_settings") == [
+        {"id": body["id"], "professional_id": pro.id}]
+
+
+def test_the_settings_id_cannot_be_changed(pro, client, auth_headers):
+    headers = auth_headers(pro)
+    before = client.get("/settings", headers=headers).get_json()
+
+    response = client.put("/settings", headers=headers, json={"id": before["id"] + 1})
+
+    assert response.status_code == 422 and "id" in response.get_json()["errors"]
+    assert client.get("/settings", headers=headers).get_json() == before
 
 
 def test_put_settings_merges_the_given_fields(pro, client, auth_headers):
@@ -81,9 +93,10 @@ def test_boundary_values_are_accepted(field, value, pro, client, auth_headers):
 def test_settings_change_is_audited_with_the_changed_field_names(pro, client, auth_headers, rows):
     client.put("/settings", headers=auth_headers(pro), json={"buffer_minutes": 10, "locale": "es"})
 
-    [audit] = rows("SELECT action, actor_user_id, professional_id, metadata FROM audit_logs")
-    assert audit == {"action": "settings.updated", "actor_user_id": pro.user_id, "professional_id": pro.id,
-                     "metadata": {"fields": ["buffer_minutes"]}}
+    [audit] = rows("SELECT action, user_id, professional_id, entity_id, metadata FROM audit_logs")
+    [settings] = rows("SELECT id FROM professional_settings")
+    assert audit == {"action": "settings.updated", "user_id": pro.user_id, "professional_id": pro.id,
+                     "entity_id": settings["id"], "metadata": {"fields": ["buffer_minutes"]}}
 
 
 def test_settings_need_a_professionals_token(uow, client, auth_headers):

@@ -216,7 +216,7 @@ def test_deactivation_locks_the_account_out_revokes_sessions_and_hides_the_publi
                                              "password": DEFAULT_PASSWORD}).status_code == 401
     assert gateway.get(f"/professionals/{professional.public_slug}/public").status_code == 404
     (row,) = audit_rows(uow, "professional.deactivated")
-    assert (row.actor_user_id, row.professional_id, row.entity_type, row.entity_id) == (
+    assert (row.user_id, row.professional_id, row.entity_type, row.entity_id) == (
         admin.id, professional.id, "professional", professional.id)
     assert row.request_id == "deactivate-1"
     assert str(row.ip_address) == "198.51.100.7"
@@ -234,7 +234,9 @@ def test_reactivation_lets_the_professional_back_in(gateway, uow, admin, admin_h
 
     assert response.status_code == 200
     assert response.get_json()["is_active"] is True
-    assert gateway.get("/services", headers=pro_headers).status_code == 200
+    # The tokens held before the deactivation stay ended; a new login (token) works.
+    assert gateway.get("/services", headers=pro_headers).status_code == 401
+    assert gateway.get("/services", headers=headers_for(professional)).status_code == 200
     assert gateway.get(f"/professionals/{professional.public_slug}/public").status_code == 200
     assert len(audit_rows(uow, "professional.activated")) == 1
 

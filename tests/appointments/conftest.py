@@ -97,7 +97,7 @@ def weekday_blocks(uow, professional):
     from tests.factories import make_block
 
     for day in range(5):
-        make_block(uow.session, professional, day_of_week=day, start="09:00", end="13:00")
+        make_block(uow.session, professional, weekday=day, start="09:00", end="13:00")
     uow.commit()
 
 

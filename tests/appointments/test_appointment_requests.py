@@ -28,7 +28,7 @@ def by_hand(uow):
     """A professional who confirms bookings by hand: 09:00-13:00 on weekdays, a 60-minute service."""
     professional = make_professional(uow.session, email="byhand@example.com", allow_public_booking=False)
     for day in range(5):
-        make_block(uow.session, professional, day_of_week=day, start="09:00", end="13:00")
+        make_block(uow.session, professional, weekday=day, start="09:00", end="13:00")
     service = make_service(uow.session, professional, name="Coaching", duration_minutes=60)
     uow.commit()
     return professional, service
@@ -53,8 +53,9 @@ def test_the_professional_lists_requests_by_status_and_start(http, run, by_hand)
     assert [i["id"] for i in everything["items"]] == [earlier.id, later.id]
     assert everything["total"] == 2 and pending["total"] == 1
     [item] = pending["items"]
-    assert item["start_datetime"] == "2030-06-04T09:00:00+02:00"
-    assert (item["name"], item["email"], item["phone"], item["client_comment"], item["status"]) == (
+    assert item["requested_datetime"] == "2030-06-04T09:00:00+02:00"
+    client = (item["client_name"], item["client_email"], item["client_phone"])
+    assert (*client, item["client_comment"], item["status"]) == (
         "Rita", "sam@example.com", "+34 633", "Evenings are hard", "pending")
     assert item["service"] == {"id": service.id, "name": "Coaching", "duration_minutes": 60}
     assert http.get("/appointment-requests?status=nope", headers=headers).status_code == 422
@@ -76,10 +77,10 @@ def test_accepting_makes_a_confirmed_appointment_and_tells_the_client(run, rows,
     [client] = rows(m.Client)
     assert (client.name, client.email, client.phone) == ("Rita", "rita@example.com", "+34 633")
     last = rows(m.Notification)[-1]
-    assert (last.kind, last.recipient, last.appointment_id, last.appointment_request_id) == (
+    assert (last.type, last.recipient, last.appointment_id, last.appointment_request_id) == (
         "request_accepted", "rita@example.com", appointment.id, request.id)
-    assert [link.purpose for link in rows(m.PublicLink)] == [m.LinkPurpose.appointment_request,
-                                                             m.LinkPurpose.appointment]
+    assert [link.type for link in rows(m.PublicLink)] == [m.LinkType.appointment_request,
+                                                             m.LinkType.appointment]
     assert [a.action for a in rows(m.AuditLog)][-2:] == ["appointment.created",
                                                         "appointment_request.accepted"]
 
@@ -132,7 +133,7 @@ def test_rejecting_tells_the_client_the_reason(run, rows, by_hand):
 
     assert view.status == "rejected" and view.appointment_id is None
     last = rows(m.Notification)[-1]
-    assert (last.kind, last.payload) == ("request_rejected", {"reason": "Fully booked that week"})
+    assert (last.type, last.payload) == ("request_rejected", {"reason": "Fully booked that week"})
     assert rows(m.AuditLog)[-1].action == "appointment_request.rejected"
     assert rows(m.Appointment) == []
 

@@ -80,11 +80,11 @@ def test_the_client_cancels_and_both_sides_hear_of_it(run, rows, booked, profess
     assert view.status == "cancelled_by_client" and not view.can_cancel
     [appointment] = rows(m.Appointment)
     assert appointment.cancelled_at == NOW and appointment.sequence == 1
-    new = [(n.kind, n.recipient) for n in rows(m.Notification)][2:]
+    new = [(n.type, n.recipient) for n in rows(m.Notification)][2:]
     assert new == [("cancellation_confirmation", "eva@example.com"),
                    ("cancelled_by_client", professional.user.email)]
     entry = rows(m.AuditLog)[-1]
-    assert (entry.action, entry.actor_user_id, entry.request_id) == ("appointment.cancelled", None, "link-1")
+    assert (entry.action, entry.user_id, entry.request_id) == ("appointment.cancelled", None, "link-1")
     assert entry.metadata_ == {"from": "confirmed", "to": "cancelled_by_client"}
 
 
@@ -121,7 +121,7 @@ def test_cancelling_obeys_the_policy_window_at_its_edge(run, rows, booked, now, 
 
 def test_without_a_policy_the_client_may_change_until_the_start(run, uow, rows):
     professional = make_professional(uow.session, cancellation_policy_hours=0)
-    make_block(uow.session, professional, day_of_week=2, start="09:00", end="13:00")
+    make_block(uow.session, professional, weekday=2, start="09:00", end="13:00")
     service = make_service(uow.session, professional)
     uow.commit()
     made = run(public.book, slug=professional.public_slug, now=NOW, booking_in={
@@ -161,7 +161,7 @@ def test_the_client_reschedules_to_an_offered_slot(run, rows, booked, profession
     [appointment] = rows(m.Appointment)
     assert appointment.sequence == 1 and appointment.status == m.AppointmentStatus.confirmed
     previous = {"previous_start": SLOT.astimezone(dt.UTC).isoformat()}
-    new = [(n.kind, n.recipient, n.payload) for n in rows(m.Notification)][2:]
+    new = [(n.type, n.recipient, n.payload) for n in rows(m.Notification)][2:]
     assert new == [("rescheduled", "eva@example.com", previous),
                    ("rescheduled_professional", professional.user.email, previous)]
     assert rows(m.PublicLink)[0].expires_at == new_start + dt.timedelta(hours=1, days=30)
@@ -172,7 +172,7 @@ def test_the_client_reschedules_to_an_offered_slot(run, rows, booked, profession
 
 def test_rescheduling_may_overlap_the_appointments_own_old_time(run, uow, rows):
     professional = make_professional(uow.session, slot_interval_minutes=30)
-    make_block(uow.session, professional, day_of_week=2, start="09:00", end="13:00")
+    make_block(uow.session, professional, weekday=2, start="09:00", end="13:00")
     service = make_service(uow.session, professional)
     uow.commit()
     made = run(public.book, slug=professional.public_slug, now=NOW, booking_in={
@@ -225,7 +225,7 @@ def test_a_cancelled_appointment_cannot_be_rescheduled_by_link(run, booked):
 
 def test_a_request_link_shows_the_request_but_changes_nothing(run, uow):
     professional = make_professional(uow.session, allow_public_booking=False)
-    make_block(uow.session, professional, day_of_week=2, start="09:00", end="13:00")
+    make_block(uow.session, professional, weekday=2, start="09:00", end="13:00")
     service = make_service(uow.session, professional)
     uow.commit()
     made = run(public.book, slug=professional.public_slug, now=NOW, booking_in={
@@ -244,7 +244,7 @@ def test_a_request_link_shows_the_request_but_changes_nothing(run, uow):
 def _http_booking(http, uow):
     professional = make_professional(uow.session, email="links@example.com")
     for day in range(7):
-        make_block(uow.session, professional, day_of_week=day, start="09:00", end="13:00")
+        make_block(uow.session, professional, weekday=day, start="09:00", end="13:00")
     service = make_service(uow.session, professional)
     uow.commit()
     day = future_weekday()

@@ -83,7 +83,7 @@ def bookable(uow):
     professional = make_professional(uow.session, email="busy@example.com", max_pending_public_bookings=3,
                                      public_slug=f"busy-{uuid.uuid4().hex[:12]}")
     for day in range(7):
-        make_block(uow.session, professional, day_of_week=day, start="08:00", end="20:00")
+        make_block(uow.session, professional, weekday=day, start="08:00", end="20:00")
     service = make_service(uow.session, professional, duration_minutes=60)
     uow.commit()
     return professional, service
@@ -125,7 +125,7 @@ def test_concurrent_reschedules_into_one_slot_let_exactly_one_through(live_serve
     assert statuses == {200: 1, 409: ATTEMPTS - 1}, _unexpected(replies)
     at_target = [a for a in rows(m.Appointment) if a.start_datetime == dt.datetime.fromisoformat(target)]
     assert len(at_target) == 1 and at_target[0].sequence == 1
-    assert count(m.Notification, kind="rescheduled") == 1
+    assert count(m.Notification, type="rescheduled") == 1
     assert count(m.AuditLog, action="appointment.rescheduled") == 1
 
 

@@ -49,15 +49,15 @@ def test_booking_writes_the_client_confirmation_a_manage_link_and_an_audit_row(r
     view = _create(run, professional, service, client_id=client.id)
 
     [notification] = rows(m.Notification)
-    assert (notification.kind, notification.recipient) == ("booking_confirmation", "ana@example.com")
+    assert (notification.type, notification.recipient) == ("booking_confirmation", "ana@example.com")
     assert notification.appointment_id == view.id and notification.professional_id == professional.id
     [link] = rows(m.PublicLink)
-    assert link.appointment_id == view.id and link.purpose == m.LinkPurpose.appointment
+    assert link.appointment_id == view.id and link.type == m.LinkType.appointment
     assert link.expires_at == view.end_datetime + dt.timedelta(days=30)
     [entry] = rows(m.AuditLog)
     assert (entry.action, entry.entity_type, entry.entity_id) == ("appointment.created", "appointment",
                                                                    view.id)
-    assert entry.actor_user_id == professional.user_id and entry.request_id == "req-1"
+    assert entry.user_id == professional.user_id and entry.request_id == "req-1"
     assert str(entry.ip_address) == "203.0.113.7"
 
 
@@ -150,7 +150,7 @@ def test_a_pending_booking_tells_the_client_it_awaits_confirmation(run, rows, pr
     view = _create(run, professional, service, client_id=client.id, status="pending")
 
     assert view.status == "pending"
-    assert [(n.kind, n.recipient) for n in rows(m.Notification)] == [("booking_received", client.email)]
+    assert [(n.type, n.recipient) for n in rows(m.Notification)] == [("booking_received", client.email)]
     assert [a.action for a in rows(m.AuditLog)] == ["appointment.created"]
 
 
@@ -307,7 +307,7 @@ def test_reschedule_moves_rederives_the_end_bumps_the_sequence_and_tells_the_cli
     assert moved.start_datetime == new_start and moved.end_datetime == new_start + dt.timedelta(hours=1)
     [stored] = rows(m.Appointment)
     assert stored.sequence == 1
-    kinds = [(n.kind, n.recipient, n.payload) for n in rows(m.Notification)]
+    kinds = [(n.type, n.recipient, n.payload) for n in rows(m.Notification)]
     assert kinds[-1] == ("rescheduled", "ana@example.com", {"previous_start": TUESDAY_10.astimezone(dt.UTC)
                                                             .isoformat()})
     assert [a.action for a in rows(m.AuditLog)] == ["appointment.created", "appointment.rescheduled"]
@@ -364,7 +364,7 @@ def test_rescheduling_and_confirming_at_once_is_allowed(run, rows, professional,
                   appointment_in={"start_datetime": new_start, "status": "confirmed"}, now=NOW)
 
     assert (changed.status, changed.start_datetime) == ("confirmed", new_start)
-    assert [n.kind for n in rows(m.Notification)] == ["booking_received", "rescheduled",
+    assert [n.type for n in rows(m.Notification)] == ["booking_received", "rescheduled",
                                                       "booking_confirmation"]
 
 
@@ -378,7 +378,7 @@ def test_notes_and_client_change_without_notifying(run, uow, rows, professional,
 
     assert (changed.notes, changed.client_id, changed.client.email) == ("Bring the report", other.id,
                                                                         "other-client@example.com")
-    assert [n.kind for n in rows(m.Notification)] == ["booking_confirmation"]
+    assert [n.type for n in rows(m.Notification)] == ["booking_confirmation"]
     assert rows(m.AuditLog)[-1].metadata_ == {"fields": ["client_id", "notes"]}
     old_link, new_link = rows(m.PublicLink)  # the previous client's link no longer manages it
     assert old_link.revoked_at == NOW and new_link.revoked_at is None
@@ -419,7 +419,7 @@ def test_delete_cancels_by_the_professional_and_keeps_the_row(http, headers, run
     [stored] = rows(m.Appointment)
     assert stored.status == m.AppointmentStatus.cancelled_by_professional and stored.sequence == 1
     last = rows(m.Notification)[-1]
-    assert (last.kind, last.recipient, last.payload) == ("cancelled_by_professional", "ana@example.com",
+    assert (last.type, last.recipient, last.payload) == ("cancelled_by_professional", "ana@example.com",
                                                          {"reason": "Ill today"})
     assert rows(m.AuditLog)[-1].action == "appointment.cancelled"
 

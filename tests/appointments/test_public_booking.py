@@ -11,6 +11,7 @@ from shared import models as m
 from shared.appointments import public
 from shared.appointments.effects import Actor
 from shared.appointments.views import ClientAppointmentView, ClientRequestView
+from shared.config import reset_settings
 from shared.errors import Conflict, NotFound
 from tests.appointments.conftest import NOW, at, future_weekday, madrid
 from tests.factories import make_appointment, make_block, make_client, make_professional, make_service
@@ -28,7 +29,7 @@ def _book(run, professional, service, *, start=SLOT, email="eva@example.com", no
 def _bookable(session, **settings):
     professional = make_professional(session, **settings)
     for day in range(5):
-        make_block(session, professional, day_of_week=day, start="09:00", end="13:00")
+        make_block(session, professional, weekday=day, start="09:00", end="13:00")
     return professional, make_service(session, professional, name="Therapy", duration_minutes=60)
 
 
@@ -49,11 +50,11 @@ def test_a_public_booking_makes_the_appointment_with_a_manage_token(run, rows, p
     assert link.token_hash == linktokens.hash_token(view.cancellation_token)
     assert linktokens.derive("appointment", link.token_nonce) == view.cancellation_token  # re-derivable
     assert link.expires_at == appointment.end_datetime + dt.timedelta(days=30)
-    notes = [(n.kind, n.recipient, n.appointment_id) for n in rows(m.Notification)]
+    notes = [(n.type, n.recipient, n.appointment_id) for n in rows(m.Notification)]
     assert notes == [("booking_confirmation", "eva@example.com", appointment.id),
                      ("new_booking", "pro@example.com", appointment.id)]
     [entry] = rows(m.AuditLog)
-    assert (entry.action, entry.actor_user_id, str(entry.ip_address)) == ("appointment.created", None,
+    assert (entry.action, entry.user_id, str(entry.ip_address)) == ("appointment.created", None,
                                                                           "198.51.100.4")
     assert entry.metadata_["source"] == "public_link"
 
@@ -74,7 +75,7 @@ def test_a_pending_default_tells_the_client_it_awaits_confirmation(run, uow, row
     uow.commit()
 
     assert _book(run, professional, service).status == "pending"
-    assert [n.kind for n in rows(m.Notification)] == ["booking_received", "new_booking"]
+    assert [n.type for n in rows(m.Notification)] == ["booking_received", "new_booking"]
 
 
 @pytest.mark.parametrize("start", [
@@ -131,13 +132,14 @@ def test_with_public_booking_off_a_request_is_recorded(run, uow, rows):
 
     assert isinstance(view, ClientRequestView) and view.status == "pending"
     [request] = rows(m.AppointmentRequest)
-    assert (request.name, request.email, request.client_comment) == ("Eva", "eva@example.com", "Knee pain")
+    assert (request.client_name, request.client_email,
+            request.client_comment) == ("Eva", "eva@example.com", "Knee pain")
     assert request.end_datetime == SLOT + dt.timedelta(hours=1)
     assert rows(m.Appointment) == [] and rows(m.Client) == []
     [link] = rows(m.PublicLink)
-    assert link.purpose == m.LinkPurpose.appointment_request and link.appointment_request_id == request.id
+    assert link.type == m.LinkType.appointment_request and link.appointment_request_id == request.id
     assert link.token_hash == linktokens.hash_token(view.request_token)
-    notes = [(n.kind, n.recipient, n.appointment_request_id) for n in rows(m.Notification)]
+    notes = [(n.type, n.recipient, n.appointment_request_id) for n in rows(m.Notification)]
     assert notes == [("request_received", "eva@example.com", request.id),
                      ("request_received_professional", professional.user.email, request.id)]
     assert [a.action for a in rows(m.AuditLog)] == ["appointment_request.created"]
@@ -187,7 +189,7 @@ def _page(uow):
     """A professional with availability every day from 09:00 to 13:00 and a 60-minute service."""
     professional = make_professional(uow.session, email="page@example.com")
     for day in range(7):
-        make_block(uow.session, professional, day_of_week=day, start="09:00", end="13:00")
+        make_block(uow.session, professional, weekday=day, start="09:00", end="13:00")
     service = make_service(uow.session, professional, name="Therapy", duration_minutes=60)
     uow.commit()
     return professional, service
@@ -217,7 +219,7 @@ def test_http_booking_returns_201_with_the_token_and_no_private_data(http, uow):
 
 def test_http_booking_with_requests_returns_202(http, uow):
     professional = make_professional(uow.session, allow_public_booking=False)
-    make_block(uow.session, professional, day_of_week=1, start="09:00", end="13:00")
+    make_block(uow.session, professional, weekday=1, start="09:00", end="13:00")
     service = make_service(uow.session, professional)
     uow.commit()
 
@@ -270,14 +272,44 @@ def test_booking_is_rate_limited_per_client_address(http, uow):
     assert int(limited.headers["Retry-After"]) >= 1
 
 
-def test_booking_is_rate_limited_per_page(http, uow):
+def test_refused_attempts_from_many_addresses_do_not_close_the_page(http, uow):
+    # The review kept a page at 429 for everyone with invalid bodies from six addresses.
     professional, service = _page(uow)
     url = f"/public/professionals/{professional.public_slug}/appointments"
 
     statuses = [http.post(url, json={}, environ_base={"REMOTE_ADDR": f"192.0.2.{i}"}).status_code
                 for i in range(61)]
+    genuine = http.post(url, json=_body(service, at(future_weekday(), 10)),
+                        environ_base={"REMOTE_ADDR": "198.51.100.1"})
 
-    assert statuses == [422] * 60 + [429]
+    assert statuses == [422] * 61
+    assert genuine.status_code == 201
+
+
+def test_the_page_budget_counts_bookings_taken(http, uow, monkeypatch):
+    monkeypatch.setenv("RATE_LIMIT_PUBLIC_BOOKING_PAGE", "2/minute")
+    reset_settings()
+    professional, service = _page(uow)
+    url = f"/public/professionals/{professional.public_slug}/appointments"
+    day = future_weekday()
+
+    taken = [http.post(url, json=_body(service, at(day, 9 + n), email=f"c{n}@example.com"),
+                       environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}).status_code for n in range(3)]
     other_page = http.post("/public/professionals/someone-else/appointments", json={},
                            environ_base={"REMOTE_ADDR": "192.0.2.200"})
+
+    assert taken == [201, 201, 429]
     assert other_page.status_code == 422
+
+
+def test_an_ipv6_client_counts_once_for_its_whole_64(http, uow):
+    # One /64 holds 2**64 addresses: keyed per address, the limit would never bite.
+    professional, service = _page(uow)
+    url = f"/public/professionals/{professional.public_slug}/appointments"
+
+    statuses = [http.post(url, json={}, environ_base={"REMOTE_ADDR": f"2001:db8:1:2::{n:x}"}).status_code
+                for n in range(1, 12)]
+    next_network = http.post(url, json={}, environ_base={"REMOTE_ADDR": "2001:db8:1:3::1"})
+
+    assert statuses == [422] * 10 + [429]
+    assert next_network.status_code == 422

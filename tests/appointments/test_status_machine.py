@@ -49,7 +49,7 @@ def test_every_status_change(run, rows, uow, professional, service, client, curr
         [after] = rows(m.Appointment)
         action, kinds = EFFECTS[target]
         assert [a.action for a in rows(m.AuditLog)] == [action]
-        assert [n.kind for n in rows(m.Notification)] == kinds
+        assert [n.type for n in rows(m.Notification)] == kinds
         cancelled = target.startswith("cancelled")
         assert after.sequence == before.sequence + (1 if cancelled else 0)
         assert (after.cancelled_at == NOW) if cancelled else after.cancelled_at is None

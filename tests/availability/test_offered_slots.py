@@ -30,7 +30,7 @@ def starts(slots) -> list[str]:
 @pytest.fixture
 def pro(uow, open_professional):
     """The open professional with Monday 09:00-13:00 every week, loaded in the test's session."""
-    make_block(uow.session, open_professional, day_of_week=0, start="09:00", end="13:00")
+    make_block(uow.session, open_professional, weekday=0, start="09:00", end="13:00")
     uow.commit()
     return uow.session.get(Professional, open_professional.id)
 

@@ -28,7 +28,7 @@ def pairs(response) -> list[tuple[str, str]]:
 @pytest.fixture
 def monday(uow, open_professional):
     """A Monday at least a week ahead, with the professional's Monday 09:00-11:00 weekly block."""
-    make_block(uow.session, open_professional, day_of_week=0, start="09:00", end="11:00")
+    make_block(uow.session, open_professional, weekday=0, start="09:00", end="11:00")
     uow.commit()
     return upcoming(0)
 
@@ -144,7 +144,7 @@ def test_booked_and_time_off_hours_are_not_offered(gateway, headers, service, op
 def test_a_block_created_through_the_api_is_offered(gateway, headers, service):
     day = upcoming(4)
     created = gateway.post("/availability/blocks", headers=headers,
-                           json={"day_of_week": 4, "start_time": "16:00", "end_time": "17:00"})
+                           json={"weekday": 4, "start_time": "16:00", "end_time": "17:00"})
     assert created.status_code == 201
 
     found = pairs(gateway.get(f"/availability/slots?service_id={service.id}&date={day}", headers=headers))

@@ -13,7 +13,7 @@ from tests.factories import make_block, make_service
 @pytest.fixture
 def foreign(uow, other_professional):
     """Another professional's block, time off and service."""
-    block = make_block(uow.session, other_professional, day_of_week=0, start="09:00", end="13:00")
+    block = make_block(uow.session, other_professional, weekday=0, start="09:00", end="13:00")
     time_off = TimeOff(professional_id=other_professional.id,
                        start_datetime=dt.datetime(2030, 8, 1, tzinfo=dt.UTC),
                        end_datetime=dt.datetime(2030, 8, 2, tzinfo=dt.UTC))
@@ -50,7 +50,7 @@ def test_lists_show_only_the_professionals_own_objects(gateway, headers, foreign
 
 def test_new_blocks_belong_to_the_token_professional(gateway, headers, open_professional, foreign, uow):
     response = gateway.post("/availability/blocks", headers=headers,
-                            json={"day_of_week": 0, "start_time": "09:00", "end_time": "13:00"})
+                            json={"weekday": 0, "start_time": "09:00", "end_time": "13:00"})
 
     assert response.status_code == 201
     block = uow.session.get(AvailabilityBlock, response.get_json()["id"])

@@ -63,8 +63,9 @@ Redis for rate limits and the queue, `TRUSTED_PROXY_COUNT=1`). Load comes from a
 (`tests/benchmarks/driver.py`, threads with `http.client`) to 127.0.0.1 only, bounded in requests; every
 request opens its own connection (the sync workers close each one) from its own loopback source address
 (127.x.y.z), so the per-address rate limits see a different visitor each time instead of answering 429.
-The per-page booking limit (60 a minute) is raised for this server only, because case 4 sends 100
-bookings to one page at once; the limiter still runs on every booking. Case 3 spreads its bookings over
+The per-page booking limit (60 a minute) is raised for this server only
+(`RATE_LIMIT_PUBLIC_BOOKING_PAGE`), because case 4 sends 100 bookings to one page at once; the limiter
+still runs on every booking. Case 3 spreads its bookings over
 20 pages (20 per page), under the production limit anyway. No consumer runs, so queued e-mails are not
 sent; their rows and queue entries are written, as in production.
 

@@ -138,10 +138,10 @@ class Server:
         self.log_path = self.workdir / "gunicorn.log"
         metrics_dir = self.workdir / "prometheus"
         env = {**os.environ, **self.env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-               "BENCH_BOOKING_RATE_PER_SLUG": RAISED_PER_PAGE_LIMIT}
+               "RATE_LIMIT_PUBLIC_BOOKING_PAGE": RAISED_PER_PAGE_LIMIT}
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(
-                gunicorn_command("tests.benchmarks.server:create_gateway()", self.port, self.workers),
+                gunicorn_command("shared.localdev.gateway:create_gateway()", self.port, self.workers),
                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         self._wait_until_healthy()
 

@@ -83,10 +83,12 @@ def warm_up(driver: Driver, world: World, workers: int) -> None:
 def floor_and_slots(driver: Driver, world: World, report: Report) -> float:
     """Case 1 and 2 (HTTP): sequential latency of the floor and of 31 days of slots, rounds alternating."""
     floor, slots = get(FLOOR_PATH, world.floor_headers), get(world.slots_path())
+    busy = get(world.slots_path(world.imported_busy_page))
     booking_page = get(world.booking_page_path())
     phases = []
     for _ in range(LATENCY_ROUNDS):
         phases += [phase("floor", [floor] * LATENCY_PER_ROUND), phase("slots", [slots] * LATENCY_PER_ROUND),
+                   phase("imported", [busy] * LATENCY_PER_ROUND),
                    phase("page", [booking_page] * LATENCY_PER_ROUND)]
     results = driver.run(phases)
     floor_latencies, slot_latencies = _latencies(results, "floor"), _latencies(results, "slots")
@@ -109,6 +111,15 @@ def floor_and_slots(driver: Driver, world: World, report: Report) -> float:
                f"p50 {ms(page_p50)} = **{ratio(page_p50 / floor_p50)} floor**, next to the slots endpoint's "
                f"p50 {ms(slots_p50)} ({ratio(page_p50 / slots_p50)} of it); p99 "
                f"{ms(percentile(page_latencies, 99))}" + _problems(_unexpected(results, "page", 200)))
+    busy_latencies = _latencies(results, "imported")
+    busy_p50 = median(busy_latencies)
+    busy_rounds = _round_ratios(results, "floor", "imported", lambda r: median(r.latencies))
+    report.add("2c", "Slots as in 2, plus 500 busy intervals imported from the professional's calendar",
+               f"p50 {ms(busy_p50)} = **{ratio(busy_p50 / floor_p50)} floor** (rounds "
+               f"{ratio(min(busy_rounds))}–{ratio(max(busy_rounds))}), "
+               f"p99 {ms(percentile(busy_latencies, 99))}"
+               + _problems(_unexpected(results, "imported", 200)),
+               "p50 ≤ 3× floor", verdict(busy_p50 <= 3 * floor_p50))
     return floor_p50
 
 

@@ -171,7 +171,7 @@ def reminder_sweep(report: Report) -> None:
 
     def forget_reminders() -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("DELETE FROM notifications WHERE kind = 'reminder'"))
+            connection.execute(text("DELETE FROM notifications WHERE type = 'reminder'"))
             connection.execute(text("VACUUM ANALYZE notifications"))
 
     with _Sweeps() as sweeps:

@@ -11,6 +11,7 @@ ZONE = ZoneInfo("Europe/Madrid")
 BOOKING_PAGES = 20
 SLOT_RANGE_DAYS = 31
 SLOTS_APPOINTMENTS = 300
+IMPORTED_BUSY_INTERVALS = 500
 FIRST_OPEN = dt.time(8, 0)
 LAST_CLOSE = dt.time(20, 0)
 BOOKING_STEP_MINUTES = 30
@@ -32,6 +33,7 @@ class World:
     floor_headers: dict[str, str]
     admin_headers: dict[str, str]
     slots_page: Page
+    imported_busy_page: Page
     slots_from: dt.date
     slots_to: dt.date
     booking_pages: list[Page]
@@ -43,8 +45,9 @@ class World:
         return (f"/book/{self.slots_page.slug}?service={self.slots_page.service_id}"
                 f"&date={self.slots_from.isoformat()}")
 
-    def slots_path(self) -> str:
-        return (f"/public/professionals/{self.slots_page.slug}/slots?service_id={self.slots_page.service_id}"
+    def slots_path(self, page: Page | None = None) -> str:
+        page = page or self.slots_page
+        return (f"/public/professionals/{page.slug}/slots?service_id={page.service_id}"
                 f"&from={self.slots_from.isoformat()}&to={self.slots_to.isoformat()}")
 
 
@@ -63,20 +66,22 @@ def _open_every_day(session, professional, duration_minutes: int) -> Page:
     from tests.factories import make_block, make_service
 
     for weekday in range(7):
-        make_block(session, professional, day_of_week=weekday, start="08:00", end="20:00")
+        make_block(session, professional, weekday=weekday, start="08:00", end="20:00")
     service = make_service(session, professional, duration_minutes=duration_minutes)
     return Page(professional.public_slug, service.id)
 
 
-def _slots_professional(session) -> tuple[Page, dt.date, dt.date]:
-    """6 weekly blocks, 300 appointments and time off in a 31-day range (15-min grid, 5-min buffer)."""
+def _slots_professional(session, slug: str = "bench-slots",
+                        imported_busy: int = 0) -> tuple[Page, dt.date, dt.date]:
+    """6 weekly blocks, 300 appointments and time off in a 31-day range (15-min grid, 5-min buffer), and
+    `imported_busy` busy intervals read from a calendar source (45 minutes each, spread over the range)."""
     from shared import models as m
     from tests.factories import make_appointment, make_block, make_client, make_professional, make_service
 
-    professional = make_professional(session, email="slots@bench.example", public_slug="bench-slots",
+    professional = make_professional(session, email=f"{slug}@bench.example", public_slug=slug,
                                      slot_interval_minutes=15, buffer_minutes=5)
     for weekday in range(6):  # Monday to Saturday
-        make_block(session, professional, day_of_week=weekday, start="08:00", end="20:00")
+        make_block(session, professional, weekday=weekday, start="08:00", end="20:00")
     offered = make_service(session, professional, name="Session", duration_minutes=60)
     short = make_service(session, professional, name="Follow-up", duration_minutes=30)
     clients = [make_client(session, professional, name=f"Client {i}", email=f"client{i}@bench.example")
@@ -100,6 +105,17 @@ def _slots_professional(session) -> tuple[Page, dt.date, dt.date]:
     for index in (2, 16, 23):
         session.add(m.TimeOff(professional_id=professional.id, start_datetime=local(days[index], 14),
                               end_datetime=local(days[index], 20), reason="Afternoon off"))
+    if imported_busy:
+        source = m.CalendarSource(professional_id=professional.id, kind=m.CalendarSourceKind.ics,
+                                  url="https://calendar.bench.example/personal.ics", busy_count=imported_busy)
+        session.add(source)
+        session.flush()
+        every = dt.timedelta(days=SLOT_RANGE_DAYS) / imported_busy
+        begin = dt.datetime.combine(first, FIRST_OPEN, ZONE)
+        session.add_all(m.CalendarBusyInterval(source_id=source.id, professional_id=professional.id,
+                                               start_datetime=begin + every * n,
+                                               end_datetime=begin + every * n + dt.timedelta(minutes=45))
+                        for n in range(imported_busy))
     session.flush()
     return Page(professional.public_slug, offered.id), first, last
 
@@ -114,6 +130,7 @@ def build_world() -> World:
         floor = make_professional(session, email="floor@bench.example", public_slug="bench-floor")
         admin = make_admin(session, email="operator@bench.example")
         slots_page, first, last = _slots_professional(session)
+        imported_busy_page, _, _ = _slots_professional(session, "bench-slots-busy", IMPORTED_BUSY_INTERVALS)
         pages = [_open_every_day(session, make_professional(session, email=f"book{i}@bench.example",
                                                            public_slug=f"bench-book-{i}"),
                                  BOOKING_STEP_MINUTES)
@@ -125,5 +142,6 @@ def build_world() -> World:
         uow.commit()
         return World(password=DEFAULT_PASSWORD, floor_email="floor@bench.example",
                      floor_headers=headers_for(floor), admin_headers=bearer_for(admin),
-                     slots_page=slots_page, slots_from=first, slots_to=last, booking_pages=pages,
+                     slots_page=slots_page, imported_busy_page=imported_busy_page, slots_from=first,
+                     slots_to=last, booking_pages=pages,
                      warm_up_page=warm, race_page=race)

@@ -50,8 +50,10 @@ MATRIX: list[Row] = [
     Row("POST", "/auth/forgot-password", (202, 202, 202, 202), {"email": "{email}"}),
     Row("POST", "/auth/reset-password", (204, 204, 204, 204),
         {"token": "{reset_token}", "password": "another long password 2027"}),
+    Row("POST", "/auth/verify-email", (204, 204, 204, 204), {"token": "{verification_token}"}),
     # profile
     Row("GET", "/me", (401, 200, 200, 200)),
+    Row("POST", "/me/email-verification", (401, 409, 409, 403)),  # A and B have verified theirs
     Row("PUT", "/me/profile", MINE, {"bio": "Updated."}),
     # Each tenant has an upcoming appointment: closing waits until it is cancelled.
     Row("DELETE", "/me", (401, 409, 409, 403), {"confirm": True}),
@@ -73,7 +75,7 @@ MATRIX: list[Row] = [
     # availability
     Row("GET", "/availability/blocks", MINE),
     Row("POST", "/availability/blocks", MINE_CREATED,
-        {"day_of_week": 2, "start_time": "09:00", "end_time": "12:00"}),
+        {"weekday": 2, "start_time": "09:00", "end_time": "12:00"}),
     Row("PUT", "/availability/blocks/{block_id}", A_ONLY, {"end_time": "12:00"}),
     Row("DELETE", "/availability/blocks/{block_id}", A_ONLY_NO_CONTENT),
     Row("GET", "/availability/time-off", MINE),
@@ -81,6 +83,15 @@ MATRIX: list[Row] = [
         {"start_datetime": "{off_start}", "end_datetime": "{off_end}"}),
     Row("DELETE", "/availability/time-off/{time_off_id}", A_ONLY_NO_CONTENT),
     Row("GET", "/availability/slots", A_ONLY, query={"service_id": "{service_id}", "date": "{monday}"}),
+    # calendars
+    Row("GET", "/calendar/feed", MINE),
+    Row("PATCH", "/calendar/feed", MINE, {"show_client_names": True}),
+    Row("POST", "/calendar/feed/rotate", MINE),
+    Row("GET", "/calendar/feed/{feed_token}.ics", OPEN_200),
+    Row("GET", "/calendar/sources", MINE),
+    Row("POST", "/calendar/sources", MINE_CREATED, {"kind": "ics", "url": "https://calendar.example.com/b.ics"}),
+    Row("DELETE", "/calendar/sources/{source_id}", A_ONLY_NO_CONTENT),
+    Row("POST", "/calendar/sources/{source_id}/sync", A_ONLY),
     # appointments
     Row("GET", "/appointments", MINE),
     Row("POST", "/appointments", (401, 201, 404, 403),

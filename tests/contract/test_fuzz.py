@@ -33,7 +33,7 @@ schema = schemathesis.openapi.from_path(REPO / "openfaas" / "openapi.json", conf
 URI_TOO_LONG = 414
 
 # Path parameters that are not ids, by name: which of A's values stands in for them.
-VALUES = {"slug": "slug", "token": "appointment_token"}
+VALUES = {"slug": "slug", "token": "appointment_token", "feed_token": "feed_token"}
 IDS_IN_QUERY_AND_BODY = {"service_id", "client_id"}
 
 

@@ -10,12 +10,13 @@ from sqlalchemy import select, text
 
 from shared import linktokens
 from shared import models as m
-from shared.accounts import refresh
+from shared.accounts import refresh, verification
 from tests import factories
 
 # What belongs to a professional, by the column that says so (a snapshot compares these rows).
 TENANT_TABLES = ("professional_settings", "services", "clients", "availability_blocks", "time_off",
-                 "appointments", "appointment_requests", "public_links")
+                 "appointments", "appointment_requests", "public_links", "calendar_feeds", "calendar_sources",
+                 "calendar_busy_intervals")
 
 
 @dataclass
@@ -48,9 +49,9 @@ def next_monday(hour: int, weeks: int = 1, tz: str = "Europe/Madrid") -> dt.date
 
 def _link(session, professional: m.Professional, *, appointment=None, request=None) -> str:
     """A client link (to the appointment, or else the request) and its token."""
-    purpose = m.LinkPurpose.appointment if appointment is not None else m.LinkPurpose.appointment_request
-    token, nonce, token_hash = linktokens.new_token(purpose.value)
-    link = m.PublicLink(professional_id=professional.id, purpose=purpose, token_hash=token_hash,
+    link_type = m.LinkType.appointment if appointment is not None else m.LinkType.appointment_request
+    token, nonce, token_hash = linktokens.new_token(link_type.value)
+    link = m.PublicLink(professional_id=professional.id, type=link_type, token_hash=token_hash,
                         token_nonce=nonce, expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=60),
                         appointment_id=getattr(appointment, "id", None),
                         appointment_request_id=getattr(request, "id", None))
@@ -61,7 +62,7 @@ def _link(session, professional: m.Professional, *, appointment=None, request=No
 
 def _reset_token(session, user: m.User) -> str:
     token, nonce, token_hash = linktokens.new_token("password_reset")
-    session.add(m.PasswordResetToken(user_id=user.id, token_hash=token_hash, token_nonce=nonce,
+    session.add(m.PasswordReset(user_id=user.id, token_hash=token_hash, token_nonce=nonce,
                                      expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)))
     session.flush()
     return token
@@ -73,30 +74,38 @@ def make_tenant(session, email: str) -> Tenant:
     pro = factories.make_professional(session, email=email, allow_public_booking=True)
     service = factories.make_service(session, pro, duration_minutes=60)
     client = factories.make_client(session, pro)
-    block = factories.make_block(session, pro, day_of_week=0, start="09:00", end="13:00")
+    block = factories.make_block(session, pro, weekday=0, start="09:00", end="13:00")
     start = next_monday(10)
     appointment = factories.make_appointment(session, pro, service=service, client=client, start=start)
     time_off = m.TimeOff(professional_id=pro.id, start_datetime=start + dt.timedelta(days=30),
                          end_datetime=start + dt.timedelta(days=31), reason="Holiday")
     request = m.AppointmentRequest(professional_id=pro.id, service_id=service.id,
-                                   start_datetime=start + dt.timedelta(hours=1),
+                                   requested_datetime=start + dt.timedelta(hours=1),
                                    end_datetime=start + dt.timedelta(hours=2),
-                                   name="Rita Request", email="rita@example.com",
+                                   client_name="Rita Request", client_email="rita@example.com",
                                    status=m.RequestStatus.pending)
-    session.add_all([time_off, request])
+    # A calendar source whose address now resolves nowhere it may go: syncing it fails without a fetch.
+    source = m.CalendarSource(professional_id=pro.id, kind=m.CalendarSourceKind.ics,
+                              url="http://127.0.0.1:9/calendar.ics")
+    _, feed_nonce, feed_hash = linktokens.new_token("calendar_feed")
+    feed = m.CalendarFeed(professional_id=pro.id, token_hash=feed_hash, token_nonce=feed_nonce)
+    session.add_all([time_off, request, source, feed])
     session.flush()
     tenant = Tenant(pro, factories.headers_for(pro))
     tenant.ids = {"service_id": service.id, "client_id": client.id, "block_id": block.id,
                   "time_off_id": time_off.id, "appointment_id": appointment.id, "request_id": request.id,
-                  "professional_id": pro.id}
+                  "professional_id": pro.id, "source_id": source.id}
     tenant.values = {
         "slug": pro.public_slug,
+        "feed_token": linktokens.derive("calendar_feed", feed_nonce),
         "email": email,
         "password": factories.DEFAULT_PASSWORD,
         "appointment_token": _link(session, pro, appointment=appointment),
         "request_token": _link(session, pro, request=request),
         "refresh_token": refresh.issue(session, user_id=pro.user_id),
         "reset_token": _reset_token(session, pro.user),
+        "verification_token": verification.make_token(pro.user_id, email, verification.new_expiry(
+            dt.datetime.now(dt.UTC))),
         "monday": start.date().isoformat(),
         "free_start": next_monday(12).isoformat(),  # inside the block, clear of the appointment
         "later_start": next_monday(11, weeks=2).isoformat(),

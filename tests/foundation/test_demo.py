@@ -20,8 +20,9 @@ def test_demo_professional_loads_once_with_services_and_a_weekday_schedule(db_ur
         assert session.scalar(select(func.count()).select_from(m.User)) == 1
         professional = session.scalar(select(m.Professional))
         assert (professional.public_slug, professional.timezone) == (first["public_slug"], "Europe/Madrid")
+        assert professional.address == "Calle Mayor 1, 28013 Madrid"
         assert session.scalar(select(func.count()).select_from(m.Service)) == 2
-        blocks = session.execute(select(m.AvailabilityBlock.day_of_week, m.AvailabilityBlock.start_time,
+        blocks = session.execute(select(m.AvailabilityBlock.weekday, m.AvailabilityBlock.start_time,
                                         m.AvailabilityBlock.end_time)).all()
     hours = {(dt.time(9), dt.time(13)), (dt.time(15), dt.time(18))}
     assert sorted(blocks) == sorted((day, start, end) for day in range(5) for start, end in hours)

@@ -112,3 +112,17 @@ def test_email_is_trimmed_and_lower_cased():
 @pytest.mark.parametrize("value", ["not-an-email", "ana@", "@example.com", "a" * 250 + "@example.com", ""])
 def test_email_refuses_invalid_or_too_long_addresses(value):
     assert error_of("email", value)
+
+
+@pytest.mark.parametrize("text", ["Ana\r\nLópez", "Ana\tLópez", "Ana\x00López", "Ana\x1b[31m", "Ana\x7fLópez",
+                                  "Ana\x85López", "Ana\u2028López", "Ana\u2029López"])
+def test_a_single_line_text_refuses_every_control_character(text):
+    with pytest.raises(ValidationError):
+        fields.Text().deserialize(text)
+    with pytest.raises(ValidationError):
+        fields.prose(100).deserialize(text.replace("\r\n", "\x0b").replace("\t", "\x0c"))
+
+
+def test_a_multi_line_text_keeps_its_line_breaks_and_other_text_is_untouched():
+    assert fields.prose(100).deserialize(" one\r\ntwo\nthree ") == "one\r\ntwo\nthree"
+    assert fields.Text().deserialize(" Ana López 😀 ‍ ") == "Ana López 😀 ‍"

@@ -225,3 +225,18 @@ def test_a_key_given_twice_in_the_stack_file_is_refused_as_faas_cli_does(tmp_pat
                      "    environment:\n      MAX_BODY_BYTES: '1'\n      MAX_BODY_BYTES: '2'\n")
     with pytest.raises(yaml.constructor.ConstructorError, match="MAX_BODY_BYTES"):
         load_stack(stack)
+
+
+def test_the_gateways_own_answers_carry_the_functions_security_headers(tmp_path):
+    from shared.http.app import SECURITY_HEADERS
+
+    shutil.copy(DEFAULT_STACK, tmp_path / "stack.yml")
+    (tmp_path / "openapi.json").write_text('{"openapi": "3.1.0"}')
+    gateway = Client(create_gateway(tmp_path / "stack.yml", loader=echo))
+    answers = [gateway.get("/nothing-here"), gateway.get("/function/payments/charge"),
+               gateway.open("/function/health/health", method="TRACE"), gateway.get("/openapi.json")]
+
+    assert [a.status_code for a in answers] == [404, 404, 405, 200]
+    for answer in answers:
+        for name, value in SECURITY_HEADERS.items():
+            assert answer.headers[name] == value, (answer.status_code, name)

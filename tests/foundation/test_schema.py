@@ -21,7 +21,8 @@ UTC = dt.UTC
 EXPECTED_TABLES = {
     "users", "professionals", "professional_settings", "services", "clients", "availability_blocks",
     "time_off", "appointments", "appointment_requests", "public_links", "notifications", "audit_logs",
-    "password_reset_tokens", "refresh_tokens",
+    "password_resets", "refresh_tokens", "public_slugs", "calendar_feeds", "calendar_sources",
+    "calendar_busy_intervals",
 }
 
 
@@ -123,9 +124,9 @@ def test_database_refuses_duplicate_client_email_per_professional(raw_session):
 
 
 @pytest.mark.parametrize("kwargs", [
-    {"day_of_week": 1, "start": "13:00", "end": "09:00"},
-    {"day_of_week": 7},
-    {"day_of_week": None, "specific_date": None},
+    {"weekday": 1, "start": "13:00", "end": "09:00"},
+    {"weekday": 7},
+    {"weekday": None, "specific_date": None},
 ])
 def test_database_refuses_bad_availability_blocks(raw_session, kwargs):
     pro = make_professional(raw_session)
@@ -136,7 +137,7 @@ def test_database_refuses_a_block_that_is_both_recurring_and_dated(raw_session):
     pro = make_professional(raw_session)
 
     def build():
-        block = make_block(raw_session, pro, day_of_week=1)
+        block = make_block(raw_session, pro, weekday=1)
         block.specific_date = dt.date(2027, 3, 2)
 
     _violates(raw_session, "23514", build)
@@ -144,12 +145,14 @@ def test_database_refuses_a_block_that_is_both_recurring_and_dated(raw_session):
 
 def test_partial_unique_blocks_per_weekday_and_per_date(raw_session):
     pro = make_professional(raw_session)
-    make_block(raw_session, pro, day_of_week=2, start="09:00", end="10:00")
+    make_block(raw_session, pro, weekday=2, start="09:00", end="10:00")
     make_block(raw_session, pro, specific_date=dt.date(2027, 3, 3), start="09:00", end="10:00")
-    _violates(raw_session, "23505", lambda: make_block(raw_session, pro, day_of_week=2, start="09:00",
-                                                       end="11:00"))
+    # The blueprint's UNIQUE(professional_id, weekday | specific_date, start_time, end_time); the service
+    # refuses overlaps too, but two equal blocks never reach the table.
+    _violates(raw_session, "23505", lambda: make_block(raw_session, pro, weekday=2, start="09:00",
+                                                       end="10:00"))
     _violates(raw_session, "23505", lambda: make_block(raw_session, pro, specific_date=dt.date(2027, 3, 3),
-                                                       start="09:00", end="12:00"))
+                                                       start="09:00", end="10:00"))
 
 
 def test_settings_ranges_are_checked_by_the_database(raw_session):

@@ -13,7 +13,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from shared import linktokens
-from shared.models import LinkPurpose, Notification, PublicLink
+from shared.models import LinkType, Notification, PublicLink
 from tests.factories import make_appointment, make_client, make_service
 
 T0 = dt.datetime(2027, 3, 22, 8, 0, tzinfo=dt.UTC)  # "now" in tests that pass the clock explicitly
@@ -28,7 +28,7 @@ def book(session, professional, *, start: dt.datetime, status: str = "confirmed"
                                    status=status)
     token, nonce, token_hash = linktokens.new_token("appointment")
     session.add(PublicLink(professional_id=professional.id, appointment_id=appointment.id,
-                           purpose=LinkPurpose.appointment, token_hash=token_hash, token_nonce=nonce,
+                           type=LinkType.appointment, token_hash=token_hash, token_nonce=nonce,
                            expires_at=start + dt.timedelta(days=1)))
     session.flush()
     return appointment, token

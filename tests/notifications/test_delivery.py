@@ -9,8 +9,8 @@ import threading
 import pytest
 
 from shared import linktokens
-from shared.config import reset_settings
-from shared.models import AppointmentRequest, AppointmentStatus, PasswordResetToken
+from shared.config import get_settings, reset_settings
+from shared.models import AppointmentRequest, AppointmentStatus, PasswordReset
 from shared.notifications import delivery, links, outbox
 from shared.notifications.email_backends import TransientEmailError
 from shared.notifications.service import deliver
@@ -33,7 +33,7 @@ START = T0 + dt.timedelta(days=3)  # Thursday 25 March 2027, 09:00 in Madrid
 
 
 def _enqueue(uow, kind, recipient, **ids):
-    notification_id = outbox.enqueue(uow.session, kind=kind, recipient=recipient, **ids)
+    notification_id = outbox.enqueue(uow.session, type=kind, recipient=recipient, **ids)
     uow.commit()
     return notification_id
 
@@ -118,7 +118,7 @@ def test_reminder_has_no_invitation(ses, uow, professional):
 
 def test_password_reset_link_is_rederived_from_the_stored_nonce(ses, uow, professional):
     token, nonce, token_hash = linktokens.new_token("password_reset")
-    reset = PasswordResetToken(user_id=professional.user_id, token_hash=token_hash, token_nonce=nonce,
+    reset = PasswordReset(user_id=professional.user_id, token_hash=token_hash, token_nonce=nonce,
                                expires_at=T0 + dt.timedelta(hours=1))
     uow.session.add(reset)
     uow.session.flush()
@@ -135,7 +135,7 @@ def test_password_reset_link_is_rederived_from_the_stored_nonce(ses, uow, profes
 
 def test_used_password_reset_token_is_skipped(ses, uow, professional):
     _, nonce, token_hash = linktokens.new_token("password_reset")
-    reset = PasswordResetToken(user_id=professional.user_id, token_hash=token_hash, token_nonce=nonce,
+    reset = PasswordReset(user_id=professional.user_id, token_hash=token_hash, token_nonce=nonce,
                                expires_at=T0 + dt.timedelta(hours=1), used_at=T0)
     uow.session.add(reset)
     uow.session.flush()
@@ -291,17 +291,19 @@ def test_a_claim_is_taken_over_only_once_its_worker_looks_dead(ses, uow, profess
     nid = _enqueue(uow, "booking_confirmation", "lucia@example.com", appointment_id=appointment.id,
                    professional_id=professional.id)
     row = notification(uow.session, nid)
-    row.status, row.claimed_at, row.attempts = "sending", T0 - dt.timedelta(minutes=5), 1
+    timeout = delivery.claim_timeout(get_settings())
+    assert timeout <= dt.timedelta(minutes=2)  # a killed worker delays its message a couple of minutes
+    row.status, row.claimed_at, row.attempts = "sending", T0 - timeout + dt.timedelta(seconds=5), 1
     uow.commit()
 
     assert deliver(nid, now=T0).status == "not_claimed"
-    assert deliver(nid, now=T0 + dt.timedelta(minutes=6)).status == "sent"
+    assert deliver(nid, now=T0 + dt.timedelta(seconds=6)).status == "sent"
     assert notification(uow.session, nid).attempts == 2
 
 
 def test_a_row_scheduled_for_later_is_not_sent_early(ses, uow, professional):
     appointment, _ = book(uow.session, professional, start=START)
-    nid = outbox.enqueue(uow.session, kind="booking_confirmation", recipient="lucia@example.com",
+    nid = outbox.enqueue(uow.session, type="booking_confirmation", recipient="lucia@example.com",
                          appointment_id=appointment.id, professional_id=professional.id,
                          scheduled_for=T0 + dt.timedelta(minutes=5))
     uow.commit()
@@ -351,12 +353,13 @@ def test_a_row_whose_worker_died_on_its_last_attempt_fails_without_sending(ses, 
 def test_request_emails_are_built_from_the_request(ses, uow, professional, monkeypatch):
     _with_dashboard(monkeypatch)
     service = make_service(uow.session, professional, name="Terapia individual", duration_minutes=50)
-    request = AppointmentRequest(professional_id=professional.id, service_id=service.id, start_datetime=START,
-                                 end_datetime=START + dt.timedelta(minutes=50), name="Lucía Cliente",
-                                 email="lucia@example.com", client_comment="Primera vez")
+    request = AppointmentRequest(professional_id=professional.id, service_id=service.id,
+                                 requested_datetime=START, end_datetime=START + dt.timedelta(minutes=50),
+                                 client_name="Lucía Cliente", client_email="lucia@example.com",
+                                 client_comment="Primera vez")
     uow.session.add(request)
     uow.session.flush()
-    ids = {kind: outbox.enqueue(uow.session, kind=kind, recipient=recipient, professional_id=professional.id,
+    ids = {kind: outbox.enqueue(uow.session, type=kind, recipient=recipient, professional_id=professional.id,
                                 appointment_request_id=request.id, payload=payload)
            for kind, recipient, payload in (
                ("request_received", "lucia@example.com", None),

@@ -29,7 +29,7 @@ def _queued_ids() -> list[int]:
 
 def _write_two(uow, professional) -> list[int]:
     appointment, _ = book(uow.session, professional, start=T0)
-    return [outbox.enqueue(uow.session, kind=kind, recipient=recipient, appointment_id=appointment.id,
+    return [outbox.enqueue(uow.session, type=kind, recipient=recipient, appointment_id=appointment.id,
                            professional_id=professional.id)
             for kind, recipient in (("booking_confirmation", "lucia@example.com"),
                                     ("new_booking", "pro@example.com"))]
@@ -78,7 +78,7 @@ def test_a_booking_succeeds_while_the_queue_is_down_and_the_sweeper_sends_it_lat
     assert created.id
     assert "the sweeper will send them" in caplog.text
     (row,) = uow.session.scalars(select(Notification)).all()
-    assert row.kind == "booking_confirmation" and row.status.value == "pending"
+    assert row.type == "booking_confirmation" and row.status.value == "pending"
 
 
 def test_the_sweeper_requeues_rows_the_queue_lost_but_leaves_fresh_ones(uow, professional):
@@ -98,10 +98,10 @@ def test_the_sweeper_requeues_rows_the_queue_lost_but_leaves_fresh_ones(uow, pro
 def test_the_sweeper_requeues_a_row_whose_worker_died_mid_send(uow, professional):
     ids = _write_two(uow, professional)
     uow.session.execute(update(Notification).where(Notification.id == ids[0]).values(
-        status="sending", claimed_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=11), attempts=1,
+        status="sending", claimed_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3), attempts=1,
         scheduled_for=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=12)))
     uow.session.execute(update(Notification).where(Notification.id == ids[1]).values(
-        status="sending", claimed_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1), attempts=1,
+        status="sending", claimed_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=10), attempts=1,
         scheduled_for=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)))
     uow.commit()
     huey.flush()
@@ -155,7 +155,7 @@ def test_a_booking_over_http_is_201_while_the_queue_is_down(gateway, uow, profes
 
     assert response.status_code == 201
     (row,) = uow.session.scalars(select(Notification)).all()
-    assert (row.kind, row.status.value, row.appointment_id) == (
+    assert (row.type, row.status.value, row.appointment_id) == (
         "booking_confirmation", "pending", response.get_json()["id"])
 
 
@@ -170,16 +170,16 @@ def test_the_reminder_task_writes_and_in_immediate_mode_sends_due_reminders(ses,
 
     assert counts == {"due": 1, "enqueued": 1}
     (row,) = uow.session.scalars(select(Notification)).all()
-    assert (row.kind, row.status.value) == ("reminder", "sent")
+    assert (row.type, row.status.value) == ("reminder", "sent")
     assert [m.destinations[0] for m in ses_sent_messages()] == ["lucia@example.com"]
 
 
 def test_the_expiry_task_expires_requests_nobody_answered(uow, professional):
     service = make_service(uow.session, professional)
     past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    request = AppointmentRequest(professional_id=professional.id, service_id=service.id, start_datetime=past,
-                                 end_datetime=past + dt.timedelta(hours=1), name="Lucía",
-                                 email="lucia@example.com")
+    request = AppointmentRequest(professional_id=professional.id, service_id=service.id,
+                                 requested_datetime=past, end_datetime=past + dt.timedelta(hours=1),
+                                 client_name="Lucía", client_email="lucia@example.com")
     uow.session.add(request)
     uow.commit()
 

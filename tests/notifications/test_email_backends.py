@@ -152,7 +152,7 @@ def test_file_sender_writes_parseable_eml(tmp_path, caplog, appointment_context)
 def test_get_sender_follows_settings(tmp_path):
     base = {"email_dir": str(tmp_path), "email_sender": SENDER, "ses_region": "eu-south-2",
             "ses_endpoint_url": "https://ses.example.test", "aws_access_key_id": "k",
-            "aws_secret_access_key": "s"}
+            "aws_secret_access_key": "s", "email_timeout_seconds": 10}
 
     file_sender = get_sender(SimpleNamespace(email_backend="file", **base))
     ses_sender = get_sender(SimpleNamespace(email_backend="ses", **base))
@@ -162,7 +162,7 @@ def test_get_sender_follows_settings(tmp_path):
     assert ses_sender.client.meta.region_name == "eu-south-2"
     assert ses_sender.client.meta.endpoint_url == "https://ses.example.test"
     with pytest.raises(ValueError):
-        get_sender(SimpleNamespace(email_backend="smtp", **base))
+        get_sender(SimpleNamespace(email_backend="carrier-pigeon", **base))
 
 
 def test_importing_notifications_does_not_import_boto3():

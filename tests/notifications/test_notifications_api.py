@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _write(uow, professional, kind: str, **values) -> int:
-    nid = outbox.enqueue(uow.session, kind=kind, recipient="lucia@example.com",
+    nid = outbox.enqueue(uow.session, type=kind, recipient="lucia@example.com",
                          professional_id=professional.id)
     if values:
         uow.session.execute(update(Notification).where(Notification.id == nid).values(**values))
@@ -54,9 +54,9 @@ def test_lists_only_the_professionals_own_notifications_newest_first(gateway, pr
     assert [item["id"] for item in body["items"]] == [outbox_rows["pending"], outbox_rows["failed"],
                                                       outbox_rows["sent"]]
     sent = body["items"][2]
-    assert set(sent) == {"id", "kind", "recipient", "status", "scheduled_for", "sent_at", "attempts",
+    assert set(sent) == {"id", "type", "recipient", "status", "scheduled_for", "sent_at", "attempts",
                          "error_message", "appointment_id", "created_at"}
-    assert (sent["kind"], sent["status"], sent["attempts"]) == ("booking_confirmation", "sent", 1)
+    assert (sent["type"], sent["status"], sent["attempts"]) == ("booking_confirmation", "sent", 1)
     assert dt.datetime.fromisoformat(sent["sent_at"]).utcoffset() is not None
     assert body["items"][1]["error_message"] == "MessageRejected: Email address is not verified."
 
@@ -108,7 +108,7 @@ def test_cron_trigger_writes_due_reminders_and_reports_counts(gateway, uow, prof
 
     assert (first.status_code, first.get_json()) == (200, {"due": 1, "enqueued": 1})
     assert (second.status_code, second.get_json()) == (200, {"due": 0, "enqueued": 0})
-    (reminder,) = uow.session.scalars(select(Notification).where(Notification.kind == "reminder"))
+    (reminder,) = uow.session.scalars(select(Notification).where(Notification.type == "reminder"))
     assert [task.args for task in huey.pending()] == [(reminder.id,)]
 
 

@@ -58,7 +58,7 @@ def test_a_public_booking_is_delivered_by_the_consumer_as_two_emails_with_invita
         appointment_id = _book_publicly(uow, professional)
         rows = wait_until(lambda: _settled(uow.session, 2))
 
-    assert sorted((r.kind, r.status.value, r.attempts) for r in rows) == [
+    assert sorted((r.type, r.status.value, r.attempts) for r in rows) == [
         ("booking_confirmation", "sent", 1), ("new_booking", "sent", 1)]
     messages = {m.destinations[0]: parse(m.raw_data) for m in ses_sent_messages()}
     assert sorted(messages) == ["lucia@example.com", "pro@example.com"]
@@ -113,7 +113,7 @@ def test_concurrent_reminder_sweeps_and_duplicate_messages_send_each_reminder_on
             tasks.send_notification(row.id)
         rows = wait_until(lambda: _settled(uow.session, 4))
 
-    assert {(r.kind, r.status.value, r.attempts) for r in rows} == {("reminder", "sent", 1)}
+    assert {(r.type, r.status.value, r.attempts) for r in rows} == {("reminder", "sent", 1)}
     recipients = sorted(m.destinations[0] for m in ses_sent_messages())
     assert recipients == [f"client{hour}@example.com" for hour in range(4)]
 
@@ -161,7 +161,7 @@ def test_the_consumer_command_delivers_from_redis(uow, professional, consumer_pr
 
 def test_make_run_worker_delivers_through_the_sqlite_queue(uow, professional, tmp_path):
     appointment, _ = book(uow.session, professional, start=START)
-    nid = outbox.enqueue(uow.session, kind="booking_confirmation", recipient="lucia@example.com",
+    nid = outbox.enqueue(uow.session, type="booking_confirmation", recipient="lucia@example.com",
                          appointment_id=appointment.id, professional_id=professional.id)
     uow.commit()
     huey.flush()

@@ -23,7 +23,7 @@ DAY = dt.timedelta(days=1)
 
 def _reminders(session) -> list[Notification]:
     session.expire_all()
-    return list(session.scalars(select(Notification).where(Notification.kind == "reminder")
+    return list(session.scalars(select(Notification).where(Notification.type == "reminder")
                                 .order_by(Notification.id)))
 
 
@@ -173,7 +173,7 @@ PRACTICE_SQL = (
        CROSS JOIN generate_series(CAST(:now AS timestamptz) - interval '700 days',
                                   CAST(:now AS timestamptz) + interval '30 days',
                                   interval '5 days 1 hour') AS t(start)""",
-    """INSERT INTO notifications (kind, recipient, professional_id, appointment_id, dedupe_key, status,
+    """INSERT INTO notifications (type, recipient, professional_id, appointment_id, dedupe_key, status,
                                  sent_at)
        SELECT 'reminder', 'c@example.com', a.professional_id, a.id,
               'reminder:' || a.id || ':'
@@ -230,7 +230,7 @@ def test_the_unsent_sweep_reads_only_unsent_rows_by_index(db_url, db_engine):
             conn.execute(text(statement), {"now": T0})
         conn.execute(text("ANALYZE notifications"))
     with db_engine.connect() as conn:
-        compiled = delivery.unsent_ids_query(T0).compile(
+        compiled = delivery.unsent_ids_query(T0, dt.timedelta(seconds=50)).compile(
             dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
         # Sent with its parameters for the server to bind, as the sweeper's query is.
         plan = json.dumps(conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar())

@@ -38,11 +38,16 @@ def test_appointment_email_names_service_local_time_and_zone(kind, locale, appoi
 @pytest.mark.parametrize("kind", KINDS)
 def test_html_escapes_names_while_text_keeps_them(kind, locale, appointment_context):
     context = appointment_context | {"reset_url": "https://agenda.example/reset-password?token=t",
-                                     "user_name": "<b>Ana</b>", "professional_name": "<i>Ana</i>"}
+                                     "verify_url": "https://agenda.example/verify-email?token=t",
+                                     "user_name": "<b>Ana</b>", "professional_name": "<i>Ana</i>",
+                                     "calendar_host": "calendar.example", "stale_hours": 24,
+                                     "last_error": "The calendar server answered 500."}
     email = render_email(kind, locale, context)
 
     assert "<script>" not in email.html and "<b>Ana" not in email.html and "<i>Ana" not in email.html
-    escaped = "&lt;b&gt;Ana&lt;/b&gt;" if kind == "password_reset" else "&lt;script&gt;alert(&#39;x&#39;)"
+    # Account e-mails greet the user and show no appointment.
+    for_the_account = kind in ("password_reset", "email_verification", "calendar_source_flagged")
+    escaped = "&lt;b&gt;Ana&lt;/b&gt;" if for_the_account else "&lt;script&gt;alert(&#39;x&#39;)"
     assert escaped in email.html
 
 

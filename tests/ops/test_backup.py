@@ -14,12 +14,13 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from shared.models import Appointment, Client, Professional, Service
-from tests.conftest import ADMIN_URL, REPO, create_database, migrate
+from tests.conftest import ADMIN_URL, REPO, RUN_ID, create_database, migrate
 from tests.factories import make_appointment, make_client, make_professional, make_service
 
 BACKUP = REPO / "openfaas" / "backup" / "backup.sh"
 RESTORE = REPO / "openfaas" / "backup" / "restore.sh"
-SOURCE, TARGET = "agenda_backup_source", "agenda_backup_target"
+# Per run, like the suite's own database: runs side by side must not drop each other's.
+SOURCE, TARGET = f"agenda_backup_source_{RUN_ID}", f"agenda_backup_target_{RUN_ID}"
 DUMP_NAME = re.compile(r"agenda-\d{8}T\d{6}Z\.dump")
 
 

@@ -81,7 +81,7 @@ def test_business_counters_are_exposed_for_other_code_to_increment(gateway, metr
 
 def add_notification(session, status: NotificationStatus) -> None:
     sent_at = dt.datetime.now(dt.UTC) if status == NotificationStatus.sent else None
-    session.add(Notification(kind="booking_confirmation", recipient="ana@example.com", status=status,
+    session.add(Notification(type="booking_confirmation", recipient="ana@example.com", status=status,
                              sent_at=sent_at))
 
 

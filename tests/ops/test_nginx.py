@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+import secrets
 import subprocess
 import sys
 
@@ -88,8 +89,9 @@ def test_the_booking_pattern_matches_only_the_booking_path(path, matches):
 
 def test_the_body_limit_is_the_one_the_functions_enforce(stack):
     environment = {key: str(value) for key, value in stack["functions"]["public"]["environment"].items()}
-    settings = load_settings({**environment, "DATABASE_URL": "postgresql://db/agenda", "JWT_SECRET": "j" * 32,
-                              "LINK_SECRET": "l" * 32, "ENCRYPTION_KEY": "e" * 43,
+    settings = load_settings({**environment, "DATABASE_URL": "postgresql://db/agenda",
+                              "JWT_SECRET": secrets.token_urlsafe(48),
+                              "LINK_SECRET": secrets.token_urlsafe(48), "ENCRYPTION_KEY": "e" * 43,
                               "SECRETS_DIR": "/nonexistent"})
 
     assert f"client_max_body_size {settings.max_body_bytes};" in COMMITTED.read_text()
@@ -128,3 +130,34 @@ def test_the_generator_refuses_a_rate_limited_path_no_function_routes(stack):
     changed["functions"]["auth"]["annotations"] = {"com.agenda.routes": "/login-elsewhere"}
     with pytest.raises(ValueError, match="/auth/login"):
         nginx.render(changed)
+
+
+def test_slow_clients_are_cut_off_and_each_address_holds_few_connections():
+    text = COMMITTED.read_text()
+    servers = text.split("\nserver {")[1:]
+    assert len(servers) == 2  # plain HTTP (redirects) and TLS
+    for server in servers:
+        assert f"client_header_timeout {nginx.CLIENT_TIMEOUT};" in server
+        assert f"client_body_timeout {nginx.CLIENT_TIMEOUT};" in server
+        assert f"limit_conn agenda_connections {nginx.CONNECTIONS_PER_ADDRESS};" in server
+    assert "limit_conn_zone $binary_remote_addr zone=agenda_connections:10m;" in text
+
+
+def test_nginx_itself_accepts_the_site(tmp_path):
+    import trustme
+
+    certificate = trustme.CA().issue_cert("agenda.example")
+    certificate.cert_chain_pems[0].write_to_path(str(tmp_path / "fullchain.pem"))
+    certificate.private_key_pem.write_to_path(str(tmp_path / "privkey.pem"))
+    site = (COMMITTED.read_text()
+            .replace("/etc/letsencrypt/live/agenda.example/", f"{tmp_path}/")
+            .replace("/var/log/nginx/", f"{tmp_path}/"))
+    (tmp_path / "agenda.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n    access_log off;\n    include {tmp_path}/agenda.conf;\n}}\n")
+
+    checked = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                             capture_output=True, text=True)
+
+    assert checked.returncode == 0, checked.stderr

@@ -33,3 +33,24 @@ def test_every_operator_task_has_a_make_target(target):
                                      "Upgrading, and rolling back", "Timeouts"])
 def test_the_readme_has_the_operating_sections(section):
     assert re.search(rf"^#+ {re.escape(section)}$", README, re.MULTILINE), section
+
+
+def test_every_rate_limit_setting_is_in_the_readme_with_its_default():
+    from shared.config import RATE_LIMIT_DEFAULTS
+
+    for name, default in RATE_LIMIT_DEFAULTS.items():
+        assert f"| `RATE_LIMIT_{name.upper()}` | `{default}` |" in README, name
+
+
+def test_the_runbook_binds_the_faasd_gateway_to_loopback_and_says_how_to_check():
+    # Published on every interface, the gateway lets anyone skip nginx (spoofed X-Forwarded-For,
+    # direct calls to reminders).
+    assert '- "127.0.0.1:8080:8080"' in README
+    assert "ss -ltnp | grep ':8080'" in README
+    assert "curl -m 5 http://<public address>:8080/healthz" in README
+
+
+def test_the_readme_lists_the_production_checks():
+    section = README.split("### Production checks", 1)[1].split("\n## ", 1)[0]
+    for setting in ("JWT_SECRET", "LINK_SECRET", "PUBLIC_BASE_URL", "TRUSTED_PROXY_COUNT"):
+        assert setting in section, setting

@@ -124,11 +124,11 @@ def read_mail(kind: str | None = None) -> list[Mail]:
     with unit_of_work() as uow:
         query = select(Notification).order_by(Notification.id)
         if kind:
-            query = query.where(Notification.kind == kind)
+            query = query.where(Notification.type == kind)
         for row in uow.session.scalars(query):
             try:
                 raw = compose(uow.session, row.id, now=now, settings=get_settings()).raw
             except Skip:
                 continue
-            mails.append(Mail(row.id, row.kind, raw))
+            mails.append(Mail(row.id, row.type, raw))
     return mails

@@ -31,7 +31,7 @@ def practice(uow):
                 make_service(uow.session, professional, name="Seguimiento", duration_minutes=45,
                              price="45.50")]
     for weekday in range(7):
-        make_block(uow.session, professional, day_of_week=weekday, start="09:00", end="13:00")
+        make_block(uow.session, professional, weekday=weekday, start="09:00", end="13:00")
     uow.commit()
     return professional, services
 
@@ -43,7 +43,7 @@ def outbox(session, kind: str | None = None):
     session.expire_all()
     query = select(Notification).order_by(Notification.id)
     if kind:
-        query = query.where(Notification.kind == kind)
+        query = query.where(Notification.type == kind)
     return list(session.scalars(query))
 
 

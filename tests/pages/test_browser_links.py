@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from shared import models as m
 from shared.db import unit_of_work
+from tests.accounts.helpers import run_queued_jobs
 from tests.factories import DEFAULT_PASSWORD
 from tests.pages.browser import read_mail
 from tests.pages.flows import book
@@ -56,6 +57,7 @@ def test_reschedule_then_cancel_from_the_confirmation_email(browser, practice):
 
 def test_reset_a_password_from_the_email(browser, practice, site):
     httpx.post(f"{site}/auth/forgot-password", json={"email": "pro@example.com"}).raise_for_status()
+    run_queued_jobs("start_password_reset")  # the consumer's part
     [mail] = read_mail("password_reset")
     link = _link(mail, "/reset-password?token=")
     browser.open(link)

@@ -11,10 +11,12 @@ from shared import models as m
 from shared.accounts import service as accounts
 from shared.appointments import appointment_requests, public
 from shared.appointments import service as appointments
+from shared.calendars.sources import sync_source
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.notifications.reminders import sweep_reminders
 from shared.notifications.render import KINDS
+from tests.accounts.helpers import run_queued_jobs
 from tests.pages.browser import read_mail
 from tests.pages.flows import book
 
@@ -85,9 +87,23 @@ def test_every_link_in_every_email_reaches_a_working_page(gateway, practice):
     with unit_of_work() as uow:
         appointment_requests.reject_request(uow, professional_id=professional.id, request_id=second.id)
     walker.walk()  # request_accepted, request_rejected
-    with unit_of_work() as uow:
-        accounts.forgot_password(uow, email="pro@example.com")
+    accounts.forgot_password(email="pro@example.com")
+    run_queued_jobs("start_password_reset")
     walker.walk()  # password_reset
+    with unit_of_work() as uow:  # a calendar source that cannot be read (loopback is refused)
+        source = m.CalendarSource(professional_id=professional.id, kind=m.CalendarSourceKind.ics,
+                                  url="http://127.0.0.1:9/calendar.ics")
+        uow.session.add(source)
+        uow.session.flush()
+        source_id = source.id
+        uow.commit()
+    sync_source(source_id, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=2))
+    walker.walk()  # calendar_source_flagged (no link: it says what to fix in the settings)
+    registered = gateway.post("/auth/register", json={
+        "email": "new.pro@example.com", "password": "a quiet violet orchard 42", "name": "Nora Nueva",
+        "business_name": "Consulta Nora"})
+    assert registered.status_code == 201
+    walker.walk()  # email_verification
 
     assert walker.kinds == set(KINDS)
     assert walker.opened >= len(KINDS)

@@ -112,7 +112,7 @@ def test_expired_and_revoked_links_are_410_pages(gateway, practice, uow):
                                        start=start + dt.timedelta(hours=3 * revoked))
         token, nonce, token_hash = linktokens.new_token("appointment")
         uow.session.add(m.PublicLink(
-            professional_id=professional.id, appointment_id=appointment.id, purpose=m.LinkPurpose.appointment,
+            professional_id=professional.id, appointment_id=appointment.id, type=m.LinkType.appointment,
             token_hash=token_hash, token_nonce=nonce,
             expires_at=start + dt.timedelta(days=1) if revoked else dt.datetime.now(dt.UTC),
             revoked_at=dt.datetime.now(dt.UTC) if revoked else None))
@@ -168,3 +168,25 @@ def test_each_page_weighs_under_50_kb_with_its_css_and_js(gateway, practice):
         response = gateway.get(path)
         assert response.status_code == 200
         assert len(response.get_data()) + assets < PAGE_WEIGHT_LIMIT, path
+
+
+def test_the_verification_link_asks_then_confirms_the_address(gateway, uow, session):
+    import datetime as dt
+
+    from shared.accounts import verification
+    from tests.factories import make_professional as new_professional
+
+    professional = new_professional(uow.session, email="nora@example.com", email_verified=False)
+    uow.commit()
+    token = verification.make_token(professional.user_id, "nora@example.com",
+                                    verification.new_expiry(dt.datetime.now(dt.UTC)))
+
+    page = gateway.get(f"/verify-email?token={token}&lang=en")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert gateway.get(f"/professionals/{professional.public_slug}/public").status_code == 404
+    done = gateway.post("/verify-email", data={"token": token, "lang": "en",
+                                               "csrf_token": CSRF.search(_html(page)).group(1)})
+
+    assert done.status_code == 200 and "Your email address is confirmed" in _html(done)
+    assert gateway.get(f"/professionals/{professional.public_slug}/public").status_code == 200
+    assert gateway.get("/verify-email?token=1.2.forged").status_code == 404

@@ -16,6 +16,7 @@ from sqlalchemy import update
 
 from shared import models as m
 from shared.db import unit_of_work
+from tests.accounts.helpers import run_queued_jobs
 from tests.pages.browser import read_mail
 from tests.pages.flows import book
 
@@ -98,6 +99,7 @@ def test_a_screenshot_of_every_page_and_state(browser, practice, site, tmp_path)
     shot("request-accepted")
 
     httpx.post(f"{site}/auth/forgot-password", json={"email": "pro@example.com"}).raise_for_status()
+    run_queued_jobs("start_password_reset")  # the consumer's part
     [reset] = read_mail("password_reset")
     link = next(link for link in reset.links if "/reset-password" in link)
     browser.open(link)

@@ -29,7 +29,7 @@ def practice(uow):
 
     professional = make_professional(uow.session, email="pro@example.com", business_name="Calma")
     for day in range(7):
-        make_block(uow.session, professional, day_of_week=day, start="09:00", end="13:00")
+        make_block(uow.session, professional, weekday=day, start="09:00", end="13:00")
     service = make_service(uow.session, professional, name="Therapy", duration_minutes=60)
     uow.commit()
     return professional, service

@@ -146,7 +146,7 @@ def test_a_private_note_is_absent_from_every_email_log_audit_row_payload_metric_
     shown = _every_flow(gateway, professional, service, pro_headers, send_outbox, db_url)
     messages = send_outbox()
 
-    kinds = set(_raw(db_engine, "SELECT kind FROM notifications WHERE status = 'sent'"))
+    kinds = set(_raw(db_engine, "SELECT type FROM notifications WHERE status = 'sent'"))
     assert {"booking_received", "booking_confirmation", "rescheduled", "reminder",
             "cancelled_by_professional", "new_booking", "rescheduled_professional", "cancelled_by_client",
             "cancellation_confirmation", "request_received", "request_received_professional",

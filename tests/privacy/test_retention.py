@@ -21,7 +21,7 @@ def records(uow, practice):
     session = uow.session
     for created in (OLD, RECENT):
         session.execute(text(
-            "INSERT INTO notifications (professional_id, kind, recipient, payload, status, sent_at, "
+            "INSERT INTO notifications (professional_id, type, recipient, payload, status, sent_at, "
             "created_at) "
             "VALUES (:p, 'booking_confirmation', 'eva@example.com', '{\"reason\": \"x\"}', 'sent', :t, :t)"),
             {"p": professional.id, "t": created})
@@ -61,7 +61,7 @@ def test_the_period_is_a_setting_in_months(records, uow, db_engine):
 
 def test_the_retention_setting_is_validated():
     base = {"DATABASE_URL": "postgresql://db/agenda", "JWT_SECRET": "j" * 32, "LINK_SECRET": "l" * 32,
-            "ENCRYPTION_KEY": "e" * 43, "SECRETS_DIR": "/nonexistent"}
+            "ENCRYPTION_KEY": "e" * 43, "SECRETS_DIR": "/nonexistent", "AGENDA_ENV": "development"}
 
     assert load_settings(base).record_retention_months == 24
     assert load_settings({**base, "RECORD_RETENTION_MONTHS": "36"}).record_retention_months == 36

@@ -1,4 +1,5 @@
-"""The password reset page the e-mailed link opens: choose a new password, once, before the link expires."""
+"""The account pages e-mailed links open: choose a new password (once, before the link expires), and confirm
+a professional's email address."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from shared.accounts import service as accounts
 from shared.accounts.common import Origin
 from shared.accounts.passwords import MAX_LENGTH, MIN_LENGTH, password_problems
 from shared.db import unit_of_work
-from shared.errors import BadRequest, NotFound
+from shared.errors import BadRequest, NotFound, ValidationFailed
 from shared.http import client_address, current_request_id
 from shared.pages import i18n, render, security
 
@@ -23,6 +24,11 @@ def _check(token: str) -> None:
         raise NotFound("This password reset link does not exist.") from None
 
 
+def _weak() -> str:
+    return i18n.gettext("This password is too easy to guess, or holds your email address or name; "
+                        "choose another.")
+
+
 def _password_error(password: str, again: str) -> str | None:
     _ = i18n.gettext
     if password_problems(password):
@@ -30,7 +36,7 @@ def _password_error(password: str, again: str) -> str | None:
             return _("Use at least %(count)s characters.", count=MIN_LENGTH)
         if len(password) > MAX_LENGTH:
             return _("Use at most %(count)s characters.", count=MAX_LENGTH)
-        return _("This password is too common; choose another.")
+        return _weak()
     if password != again:
         return _("The two passwords are not the same.")
     return None
@@ -63,4 +69,38 @@ def reset_password():
                                     origin=Origin(client_address(), current_request_id()))
     except BadRequest:
         raise NotFound("This password reset link does not exist.") from None
+    except ValidationFailed:  # the account's own email or name, which only the command knows
+        return render.render("reset.html", status=422, token=token, error=_weak(), done=False,
+                             min_length=MIN_LENGTH)
     return render.render("reset.html", token="", error=None, done=True, min_length=MIN_LENGTH)
+
+
+def _check_verification(token: str) -> None:
+    try:
+        with unit_of_work() as uow:
+            accounts.check_verification_token(uow, token=token)
+    except BadRequest:
+        raise NotFound("This verification link does not exist.") from None
+
+
+@bp.get("/verify-email")
+def verify_email_page():
+    """Asks before it acts: mail scanners open links, a person presses the button."""
+    render.begin()
+    token = request.args.get("token", "")
+    _check_verification(token)
+    return render.render("verify.html", token=token, done=False)
+
+
+@bp.post("/verify-email")
+def verify_email():
+    """Confirm the address through the same command as POST /auth/verify-email."""
+    render.begin()
+    security.check_csrf()
+    token = request.form.get("token", "")
+    try:
+        with unit_of_work() as uow:
+            accounts.verify_email(uow, token=token, origin=Origin(client_address(), current_request_id()))
+    except BadRequest:
+        raise NotFound("This verification link does not exist.") from None
+    return render.render("verify.html", token="", done=True)

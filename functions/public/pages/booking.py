@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from flask import g, redirect, request
 
-from shared import ratelimit
 from shared.accounts import service as accounts
 from shared.appointments import public, schemas
 from shared.appointments.views import ClientRequestView
 from shared.db import unit_of_work
 from shared.errors import Conflict
-from shared.http import client_address
 from shared.pages import render, security
 
-from ..booking import BOOKING_RATE_PER_IP, BOOKING_RATE_PER_SLUG, _actor
-from ..slots import PUBLIC_SLOTS_RATE
+from ..booking import _actor, count_booking, limit_booking
+from ..slots import limit_slot_lookup
 from . import bp, days, forms
 
 # Form field -> the public booking body's field.
@@ -57,7 +55,7 @@ def _page(uow, slug: str, *, service_raw: str | None, day_raw: str | None, statu
 @bp.get("/book/<slug>")
 def booking_page(slug: str):
     """GET only navigates: ?service=&date=&tz=&lang= choose what the page shows."""
-    ratelimit.hit(PUBLIC_SLOTS_RATE, "public-slots", client_address())
+    limit_slot_lookup()
     with unit_of_work() as uow:
         return _page(uow, slug, service_raw=request.args.get("service"), day_raw=request.args.get("date"))
 
@@ -67,8 +65,7 @@ def book(slug: str):
     """Book the chosen free time: the API's own booking command, then the appointment's page."""
     render.begin()
     security.check_csrf()
-    ratelimit.hit(BOOKING_RATE_PER_IP, "public-booking-ip", client_address())
-    ratelimit.hit(BOOKING_RATE_PER_SLUG, "public-booking-slug", slug[:80])
+    limit_booking(slug)
     booking_in, errors = forms.load(schemas.PublicBookingCreate, BOOKING_FIELDS, OPTIONAL_FIELDS)
     values = {name: request.form.get(name, "") for name in BOOKING_FIELDS}
     day_raw = request.form.get("date")
@@ -83,6 +80,7 @@ def book(slug: str):
         with unit_of_work() as uow:
             return _page(uow, slug, service_raw=values["service_id"], day_raw=day_raw, status=409,
                          alert=render.conflict_message(conflict.extra), values=values)
+    count_booking(slug)
     if isinstance(result, ClientRequestView):
         return redirect(render.page_url(f"/manage/{result.request_token}", done="requested"), code=303)
     return redirect(render.page_url(f"/manage/{result.cancellation_token}", done="booked"), code=303)

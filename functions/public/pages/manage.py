@@ -4,25 +4,23 @@ from __future__ import annotations
 
 from flask import Response, g, redirect, request
 
-from shared import ratelimit
 from shared.accounts import service as accounts
 from shared.appointments import public, schemas
 from shared.appointments.views import ClientRequestView
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.errors import Conflict, NotFound
-from shared.http import client_address
 from shared.notifications import links
 from shared.pages import render, security
 
-from ..booking import TOKEN_RATE_PER_IP, _actor
+from ..booking import _actor, limit_token_use
 from . import bp, days, forms
 
 DONE = ("booked", "requested", "cancelled", "rescheduled")
 
 
 def _limit() -> None:
-    ratelimit.hit(TOKEN_RATE_PER_IP, "public-token-ip", client_address())
+    limit_token_use()
 
 
 def _load(uow, token: str):
