@@ -144,7 +144,10 @@ def test_slow_request_is_answered_503_problem_at_its_deadline(deployment, world,
 
     The ladder is shortened (same order as stack.yml's) so the test does not wait 8 s.
     """
-    ladder = {"REQUEST_TIMEOUT_SECONDS": "2", "exec_timeout": "5s", "read_timeout": "6s",
+    # The database's own lock and statement timeouts, inner rungs, are set above the deadline here so
+    # that the deadline is what fires (tests/faults covers them).
+    ladder = {"DATABASE_LOCK_TIMEOUT_MS": "10000", "DATABASE_STATEMENT_TIMEOUT_MS": "10000",
+              "REQUEST_TIMEOUT_SECONDS": "2", "exec_timeout": "5s", "read_timeout": "6s",
               "write_timeout": "6s"}
     with deployment.run("catalog", tmp_path, overrides=ladder) as running:
         with db_engine.connect() as locker:
