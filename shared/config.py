@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from shared.secretbox.keys import EncryptionKeyError, Keyring
-from shared.timeouts import DEFAULT_REQUEST_TIMEOUT_SECONDS
 
 DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
 # SMTP_SECURITY and the port it implies unless SMTP_PORT says otherwise.
@@ -89,7 +88,7 @@ class Settings:
     huey_sqlite_path: str
     trusted_proxy_count: int
     rate_limits: dict[str, str]
-    request_timeout_seconds: int
+    request_timeout_seconds: int | None
     api_base_url: str
     calendar_source_allowed_hosts: frozenset[str]
     calendar_source_max_bytes: int
@@ -318,8 +317,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         huey_sqlite_path=get("HUEY_SQLITE_PATH") or ".data/huey.sqlite3",
         trusted_proxy_count=_int("TRUSTED_PROXY_COUNT", get("TRUSTED_PROXY_COUNT"), 0, 0, 5),
         rate_limits=_rate_limits(get),
-        request_timeout_seconds=_int("REQUEST_TIMEOUT_SECONDS", get("REQUEST_TIMEOUT_SECONDS"),
-                                     DEFAULT_REQUEST_TIMEOUT_SECONDS, 1, 300),
+        request_timeout_seconds=(_int("REQUEST_TIMEOUT_SECONDS", get("REQUEST_TIMEOUT_SECONDS"), 0, 1, 300)
+                                 if get("REQUEST_TIMEOUT_SECONDS") else None),
         api_base_url=api_base_url,
         calendar_source_allowed_hosts=allowed_hosts,
         calendar_source_max_bytes=_int("CALENDAR_SOURCE_MAX_BYTES", get("CALENDAR_SOURCE_MAX_BYTES"),

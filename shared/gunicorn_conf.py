@@ -17,16 +17,17 @@ from pathlib import Path
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
-def worker_timeout(environ: dict[str, str] | None = None) -> int:
-    """gunicorn's timeout for the process's REQUEST_TIMEOUT_SECONDS (the settings' default when unset)."""
-    from shared.timeouts import DEFAULT_REQUEST_TIMEOUT_SECONDS, WORKER_TIMEOUT_MARGIN_SECONDS
+def worker_timeout(environ: dict[str, str] | None = None) -> int | None:
+    """gunicorn's timeout for REQUEST_TIMEOUT_SECONDS; None (gunicorn's default) when that is unset."""
+    from shared.timeouts import WORKER_TIMEOUT_MARGIN_SECONDS, request_timeout_seconds
 
-    raw = (os.environ if environ is None else environ).get("REQUEST_TIMEOUT_SECONDS") or ""
-    seconds = int(raw) if raw.strip().isdigit() else DEFAULT_REQUEST_TIMEOUT_SECONDS
-    return seconds + WORKER_TIMEOUT_MARGIN_SECONDS
+    environ = os.environ if environ is None else environ
+    seconds = request_timeout_seconds(environ.get("REQUEST_TIMEOUT_SECONDS"))
+    return None if seconds is None else seconds + WORKER_TIMEOUT_MARGIN_SECONDS
 
 
-timeout = worker_timeout()
+if worker_timeout() is not None:
+    timeout = worker_timeout()
 # No control socket: it would be created under $HOME, which a read-only root filesystem refuses.
 control_socket_disable = True
 

@@ -108,9 +108,10 @@ def test_gunicorn_has_no_control_socket_and_one_worker(build):
     import shared.gunicorn_conf as conf
 
     config = Config()
-    for name in ("timeout", "control_socket_disable"):
-        config.set(name, getattr(conf, name))
+    config.set("control_socket_disable", conf.control_socket_disable)
     assert config.control_socket_disable is True
+    assert conf.worker_timeout({"REQUEST_TIMEOUT_SECONDS": "8"}) == 10
+    assert conf.worker_timeout({}) is None  # no deadline set: gunicorn's own default
 
 
 def test_readiness_waits_for_the_app(deployment, tmp_path):
@@ -143,7 +144,10 @@ def test_slow_request_is_answered_503_problem_at_its_deadline(deployment, world,
 
     The ladder is shortened (same order as stack.yml's) so the test does not wait 8 s.
     """
-    ladder = {"REQUEST_TIMEOUT_SECONDS": "2", "exec_timeout": "5s", "read_timeout": "6s",
+    # The database's own lock and statement timeouts, inner rungs, are set above the deadline here so
+    # that the deadline is what fires (tests/faults covers them).
+    ladder = {"DATABASE_LOCK_TIMEOUT_MS": "10000", "DATABASE_STATEMENT_TIMEOUT_MS": "10000",
+              "REQUEST_TIMEOUT_SECONDS": "2", "exec_timeout": "5s", "read_timeout": "6s",
               "write_timeout": "6s"}
     with deployment.run("catalog", tmp_path, overrides=ladder) as running:
         with db_engine.connect() as locker:
