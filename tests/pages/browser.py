@@ -13,6 +13,7 @@ import shutil
 from email import policy
 from pathlib import Path
 
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
@@ -60,6 +61,16 @@ class Browser:
 
     def wait_for(self, css: str):
         return WebDriverWait(self.driver, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, css))
+
+    def wait_for_text(self, css: str, text: str) -> str:
+        """The element's text once it shows `text` (the page before a form's answer may hold that element)."""
+        def shown(driver):
+            try:
+                found = driver.find_element(By.CSS_SELECTOR, css).text
+            except (NoSuchElementException, StaleElementReferenceException):
+                return False
+            return found if text in found else False
+        return WebDriverWait(self.driver, 10).until(shown)
 
     def zone(self, name: str) -> None:
         """The browser's own time zone (what the page's script detects)."""
