@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select
 
-from shared.calendars import busy, fetch
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.errors import Conflict, NotFound, ValidationFailed
@@ -70,6 +69,10 @@ def normalized_url(url: str) -> str:
     """webcal:// (what Apple and Google hand out for subscribing) read as https://; then check_url()."""
     if url[:9].lower() == "webcal://":
         url = "https://" + url[9:]
+    # requests and recurring-ical-events load only where a calendar is read or a URL checked, so the
+    # availability function's slot and block requests (and its memory) do without them.
+    from shared.calendars import fetch
+
     try:
         return fetch.check_url(url)
     except fetch.FetchError as exc:
@@ -153,6 +156,8 @@ def _plan(session, source_id: int, now: dt.datetime) -> Plan | None:
 
 def read_source(plan: Plan) -> Read:
     """Fetch and parse one source; every failure comes back as Read(error=...), never raised."""
+    from shared.calendars import busy, fetch
+
     try:
         if plan.kind is CalendarSourceKind.caldav:
             from shared.calendars.caldav_source import calendar_documents
@@ -170,6 +175,8 @@ def read_source(plan: Plan) -> Read:
 
 
 def _ics_documents(plan: Plan) -> tuple[list[bytes] | None, str | None, str | None]:
+    from shared.calendars import fetch
+
     headers = {"Accept": "text/calendar, */*;q=0.5"}
     if plan.etag:
         headers["If-None-Match"] = plan.etag
