@@ -96,6 +96,8 @@ class Settings:
     calendar_source_stale_hours: int
     keyring: Keyring
     record_retention_months: int
+    open_holds_per_address: int
+    open_holds_per_professional: int
 
 
 def _read(name: str, environ: dict[str, str], secrets_dir: Path) -> str | None:
@@ -329,6 +331,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                                          24, 1, 720),
         keyring=keyring,
         record_retention_months=_int("RECORD_RETENTION_MONTHS", get("RECORD_RETENTION_MONTHS"), 24, 1, 240),
+        open_holds_per_address=_int("OPEN_HOLDS_PER_ADDRESS", get("OPEN_HOLDS_PER_ADDRESS"), 3, 1, 100),
+        open_holds_per_professional=_int("OPEN_HOLDS_PER_PROFESSIONAL", get("OPEN_HOLDS_PER_PROFESSIONAL"),
+                                         20, 1, 1000),
     )
     if environment == "production":
         problems = _production_problems(settings)

@@ -28,7 +28,9 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    and_,
     func,
+    or_,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB, UUID, ExcludeConstraint
@@ -60,10 +62,17 @@ class AppointmentStatus(enum.StrEnum):
     completed = "completed"
     cancelled_by_professional = "cancelled_by_professional"
     cancelled_by_client = "cancelled_by_client"
+    # A public booking waiting for the client to confirm it from their email (until hold_expires_at), and
+    # one nobody confirmed in time: it blocks nothing and is no cancellation.
+    held = "held"
+    expired = "expired"
 
 
 ACTIVE_STATUSES = (AppointmentStatus.pending, AppointmentStatus.confirmed)
 ACTIVE_STATUS_SQL = "status IN ('pending', 'confirmed')"
+# What the exclusion constraint keeps apart: the active appointments and the holds (a hold past its expiry
+# still counts there until it is marked expired, which every command taking a time does first).
+BLOCKING_STATUS_SQL = "status IN ('pending', 'confirmed', 'held')"
 
 
 class DefaultAppointmentStatus(enum.StrEnum):
@@ -194,6 +203,7 @@ class ProfessionalSettings(Base):
         CheckConstraint("minimum_notice_minutes BETWEEN 0 AND 43200", name="minimum_notice_range"),
         CheckConstraint("max_pending_public_bookings BETWEEN 1 AND 50", name="max_pending_public_range"),
         CheckConstraint("locale IN ('es', 'en')", name="locale_supported"),
+        CheckConstraint("booking_hold_minutes BETWEEN 5 AND 1440", name="booking_hold_minutes_range"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -217,6 +227,10 @@ class ProfessionalSettings(Base):
     # Sites that may show the booking page in a frame (its CSP frame-ancestors); empty: none may.
     embed_origins: Mapped[list[str]] = mapped_column(ARRAY(String(200)), nullable=False,
                                                      server_default=text("'{}'::varchar[]"))
+    # A public booking holds its slot until the client confirms it from their email, for so many minutes.
+    require_email_confirmation: Mapped[bool] = mapped_column(Boolean, nullable=False,
+                                                             server_default=text("true"))
+    booking_hold_minutes: Mapped[int] = mapped_column(Integer, nullable=False, server_default="30")
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _updated()
 
@@ -334,8 +348,11 @@ class Appointment(Base):
             (text("tstzrange(start_datetime, end_datetime, '[)')"), "&&"),
             name="ex_appointments_no_overlap",
             using="gist",
-            where=text(ACTIVE_STATUS_SQL),
+            where=text(BLOCKING_STATUS_SQL),
         ),
+        CheckConstraint("status <> 'held' OR hold_expires_at IS NOT NULL", name="held_until"),
+        Index("ix_appointments_held_professional_start", "professional_id", "start_datetime",
+              postgresql_where=text("status = 'held'")),
         Index("ix_appointments_active_professional_start", "professional_id", "start_datetime",
               postgresql_where=text(ACTIVE_STATUS_SQL)),
         Index("ix_appointments_active_start", "start_datetime", postgresql_where=text(ACTIVE_STATUS_SQL)),
@@ -367,6 +384,10 @@ class Appointment(Base):
     # Bumped on every reschedule or cancellation: the calendar file's SEQUENCE.
     sequence: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # A held booking's deadline for the client's confirmation, and the client address (IPv6: its /64) it
+    # came from, kept only while the hold is open (the limit on open holds per address counts it).
+    hold_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    hold_client_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _updated()
 
@@ -378,6 +399,13 @@ class Appointment(Base):
         primaryjoin="and_(Appointment.service_id == Service.id,"
                     " Appointment.professional_id == Service.professional_id)",
         foreign_keys="[Appointment.service_id, Appointment.professional_id]", viewonly=True)
+
+
+def takes_its_time(now):
+    """The appointments that keep their time from others at `now`: the active ones, and the holds not yet
+    expired (the slots, the overlap checks and the caps all read it through here)."""
+    return or_(Appointment.status.in_(ACTIVE_STATUSES),
+               and_(Appointment.status == AppointmentStatus.held, Appointment.hold_expires_at > now))
 
 
 class AppointmentRequest(Base):

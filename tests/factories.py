@@ -37,7 +37,11 @@ def make_professional(session, *, email: str | None = None, business_name: str |
                       public_slug: str | None = None, timezone: str = "Europe/Madrid", is_active: bool = True,
                       password: str = DEFAULT_PASSWORD, email_verified: bool = True,
                       **settings) -> m.Professional:
-    """A user with a professional profile and settings; keyword arguments override settings fields."""
+    """A user with a professional profile and settings; keyword arguments override settings fields.
+
+    Public bookings are confirmed at once unless require_email_confirmation=True is given: the holds have
+    their own tests (tests/appointments/test_holds.py), the rest book as before."""
+    settings.setdefault("require_email_confirmation", False)
     user = make_user(session, email=email, name="Dr. Test", password=password, is_active=is_active,
                      email_verified=email_verified)
     n = user.id

@@ -6,12 +6,14 @@ from shared import ratelimit
 from shared.appointments import schemas
 from shared.appointments.actors import Actor
 from shared.appointments.book import book
+from shared.appointments.holds import confirm
 from shared.appointments.queries import get_by_token
 from shared.appointments.reschedule import reschedule
 from shared.appointments.status import cancel
 from shared.appointments.views import ClientRequestView
 from shared.db import unit_of_work
 from shared.http import accepted, client_address, created, current_request_id, dump, parse_body
+from shared.models import AppointmentStatus
 
 bp = Blueprint("public_booking", __name__)
 
@@ -45,7 +47,7 @@ def count_booking(slug: str) -> None:
 
 @bp.post("/public/professionals/<slug>/appointments")
 def book_appointment(slug: str):
-    """Book an offered slot: 201 appointment with its token, or 202 request when confirmed by hand."""
+    """Book an offered slot: 201 with its token, or 202 held until the client confirms it, or 202 request."""
     limit_booking(slug)
     booking_in = parse_body(schemas.PublicBookingCreate)
     with unit_of_work() as uow:
@@ -53,6 +55,8 @@ def book_appointment(slug: str):
     count_booking(slug)
     if isinstance(result, ClientRequestView):
         return accepted(dump(schemas.PublicRequestCreated, result))
+    if result.status == AppointmentStatus.held:
+        return accepted(dump(schemas.PublicHoldRead, result))
     location = f"/public/appointments/{result.cancellation_token}"
     return created(dump(schemas.PublicBookingRead, result), location)
 
@@ -65,6 +69,15 @@ def show_appointment(token: str):
         view = get_by_token(uow, token=token)
     if isinstance(view, ClientRequestView):
         return dump(schemas.PublicRequestRead, view)
+    return dump(schemas.PublicAppointmentRead, view)
+
+
+@bp.post("/appointments/confirm/<token>")
+def confirm_booking(token: str):
+    """Confirm a held booking with the link emailed to the client (repeating it is harmless)."""
+    limit_token_use()
+    with unit_of_work() as uow:
+        view = confirm(uow, _actor(), token=token)
     return dump(schemas.PublicAppointmentRead, view)
 
 

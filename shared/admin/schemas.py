@@ -53,7 +53,11 @@ class AppointmentCountsRead(Schema):
     completed = fields.Integer()
     cancelled_by_professional = fields.Integer()
     cancelled_by_client = fields.Integer()
-    total = fields.Integer()
+    held = fields.Integer(metadata={"description": "Public bookings waiting for the client's email "
+                                                   "confirmation."})
+    expired = fields.Integer(metadata={"description": "Held bookings nobody confirmed in time: not in the "
+                                                      "total, and not cancellations."})
+    total = fields.Integer(metadata={"description": "Every status but expired."})
 
 
 class ProfessionalCountsRead(Schema):

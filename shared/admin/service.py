@@ -17,6 +17,10 @@ from shared.fields import MAX_ID
 from shared.models import Appointment, AppointmentStatus, Client, Professional, Service, User
 
 STATUSES = tuple(status.value for status in AppointmentStatus)
+# A hold nobody confirmed never became an appointment: counted apart (`expired`), never in the total, a
+# cancellation or the clients served.
+EXPIRED = AppointmentStatus.expired.value
+BOOKED = Appointment.status != AppointmentStatus.expired
 DEFAULT_PERIOD_DAYS = 30
 
 
@@ -71,7 +75,7 @@ def _get(uow, professional_id: int) -> Professional:
 
 def _appointment_counts(rows: dict[str, int]) -> dict[str, int]:
     counts = {status: int(rows.get(status) or 0) for status in STATUSES}
-    counts["total"] = sum(counts.values())
+    counts["total"] = sum(n for status, n in counts.items() if status != EXPIRED)
     return counts
 
 
@@ -160,7 +164,8 @@ def get_stats(uow, *, start: dt.datetime, end: dt.datetime, limit: int, offset: 
     new_client = (Client.created_at >= start, Client.created_at < end)
     session = uow.session
 
-    appointments = select(*_status_columns(), func.count(distinct(Appointment.client_id)).label("clients")) \
+    appointments = select(*_status_columns(),
+                          func.count(distinct(Appointment.client_id)).filter(BOOKED).label("clients")) \
         .where(*in_period).subquery()
     totals_row = session.execute(select(
         appointments,
@@ -179,8 +184,8 @@ def get_stats(uow, *, start: dt.datetime, end: dt.datetime, limit: int, offset: 
                    ("professionals", "active_professionals", "new_professionals")})
 
     per_appointments = (
-        select(Appointment.professional_id, *_status_columns(), func.count().label("total"),
-               func.count(distinct(Appointment.client_id)).label("clients"))
+        select(Appointment.professional_id, *_status_columns(), func.count().filter(BOOKED).label("total"),
+               func.count(distinct(Appointment.client_id)).filter(BOOKED).label("clients"))
         .where(*in_period).group_by(Appointment.professional_id).subquery("a"))
     per_services = (select(Service.professional_id, func.count().label("active_services"))
                     .where(Service.is_active).group_by(Service.professional_id).subquery("s"))

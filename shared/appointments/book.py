@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from shared.appointments import lookups, notices, rules
+from shared import ratelimit
+from shared.appointments import holds, lookups, notices, rules
 from shared.appointments.actors import Actor
 from shared.appointments.effects import Effects, link_expiry
 from shared.appointments.views import (
@@ -39,7 +40,8 @@ def book(uow, actor: Actor, booking_in: dict[str, Any], *, slug: str | None = No
     The professional (actor.professional_id) may take any free time, for an existing client (client_id)
     or one found or created by e-mail (client), with the status they choose (else their default). A client
     books on the public page (slug) a slot on offer, within the cap of open bookings per e-mail; when the
-    professional confirms bookings by hand, the booking is recorded as a request instead.
+    professional confirms bookings by hand, the booking is recorded as a request instead; when they
+    require email confirmation (holds), the booking holds its slot until the client confirms it.
     """
     now = utcnow(now)
     session = uow.session
@@ -64,6 +66,10 @@ def book(uow, actor: Actor, booking_in: dict[str, Any], *, slug: str | None = No
                                    start=start, now=now)
         if not professional.settings.allow_public_booking:
             return _record_request(uow, actor, professional, service, booking_in, start=start, end=end)
+    hold = policy.by_client and professional.settings.require_email_confirmation
+    if hold:
+        client_key = ratelimit.address_key(actor.ip_address)
+        holds.check_limits(session, professional, client_key, now)
     else:
         if "client_id" in booking_in:
             client = lookups.client(session, professional_id=professional.id,
@@ -81,29 +87,39 @@ def book(uow, actor: Actor, booking_in: dict[str, Any], *, slug: str | None = No
     # A client's words are their comment; the professional's are their private notes.
     written = {"client_comment": booking_in.get("comment")} if policy.by_client \
         else {"notes": booking_in.get("notes")}
+    if hold:
+        written |= {"hold_expires_at": holds.deadline(professional, now), "hold_client_key": client_key}
     appointment, token = create_appointment(
-        effects, service, client, start=start, end=end, status=AppointmentStatus(status), **written,
+        effects, service, client, start=start, end=end, now=now,
+        status=AppointmentStatus.held if hold else AppointmentStatus(status), **written,
         public=policy.by_client,
         audit_extra={"source": "public_link"} if policy.by_client else {})
-    notices.booked(effects, appointment, client)
+    if hold:
+        notices.held(effects, appointment, client)
+        token = None  # the emailed link is the only way to confirm the booking, and then to manage it
+    else:
+        notices.booked(effects, appointment, client)
     return effects.commit(policy.conflict(professional), lambda: answer(
         policy, appointment, professional, service, client, now=now, token=token))
 
 
 def create_appointment(effects: Effects, service: Service, client: Client, *, start: dt.datetime,
-                       end: dt.datetime, status: AppointmentStatus, public: bool, audit_extra: dict[str, Any],
-                       notes: str | None = None,
-                       client_comment: str | None = None) -> tuple[Appointment, str]:
+                       end: dt.datetime, now: dt.datetime, status: AppointmentStatus, public: bool,
+                       audit_extra: dict[str, Any], notes: str | None = None,
+                       client_comment: str | None = None, hold_expires_at: dt.datetime | None = None,
+                       hold_client_key: str | None = None) -> tuple[Appointment, str]:
     """The appointment row (written at once: its id is needed), its client link, its audit row and its
-    count; returns it with the link's token. `public`: booked by a client (the page, or a request)."""
+    count; returns it with the link's token. `public`: booked by a client (the page, or a request). A held
+    booking's link lasts as long as the hold (its confirmation extends it)."""
     professional: Professional = effects.professional
+    holds.release_expired(effects, start=start, end=end, now=now)
     appointment = Appointment(
         professional_id=professional.id, client_id=client.id, service_id=service.id, start_datetime=start,
         end_datetime=end, status=status, notes=notes, client_comment=client_comment,
-        created_from_public_link=public)
+        created_from_public_link=public, hold_expires_at=hold_expires_at, hold_client_key=hold_client_key)
     effects.uow.session.add(appointment)
     effects.flush(effects.actor.policy.conflict(professional))
-    token = effects.issue_link(appointment=appointment, expires_at=link_expiry(end))
+    token = effects.issue_link(appointment=appointment, expires_at=hold_expires_at or link_expiry(end))
     effects.audit("appointment.created", entity=appointment, metadata={
         "status": appointment.status.value, "start": start.isoformat(), "service_id": service.id,
         "client_id": client.id, **audit_extra})

@@ -19,7 +19,6 @@ from shared.accounts import slugs
 from shared.errors import LinkExpired, NotFound
 from shared.fields import MAX_ID
 from shared.models import (
-    ACTIVE_STATUSES,
     Appointment,
     AppointmentRequest,
     Client,
@@ -27,6 +26,7 @@ from shared.models import (
     PublicLink,
     Service,
     User,
+    takes_its_time,
 )
 
 CLIENT_EMAIL_UNIQUE = "uq_clients_professional_id_email"
@@ -137,11 +137,12 @@ def _find_or_create_client_statement():
     return select(Client).from_statement(union_all(select(*inserted.c), existing).limit(1))
 
 
-def overlapping(session, *, professional_id: int, start: dt.datetime, end: dt.datetime,
+def overlapping(session, *, professional_id: int, start: dt.datetime, end: dt.datetime, now: dt.datetime,
                 exclude_id: int | None = None) -> Appointment | None:
-    """An active appointment of the professional overlapping [start, end), if any."""
+    """An appointment of the professional that keeps [start, end) at `now` (active, or a hold not yet
+    expired), if any."""
     query = select(Appointment).where(
-        Appointment.professional_id == professional_id, Appointment.status.in_(ACTIVE_STATUSES),
+        Appointment.professional_id == professional_id, takes_its_time(now),
         Appointment.start_datetime < end, Appointment.end_datetime > start)
     if exclude_id is not None:
         query = query.where(Appointment.id != exclude_id)

@@ -18,6 +18,12 @@ def booked(effects: Effects, appointment: Appointment, client: Client) -> None:
         effects.notify("new_booking", appointment=appointment)
 
 
+def held(effects: Effects, appointment: Appointment, client: Client) -> None:
+    """A booking held for the client's confirmation: only the client hears, with the link that confirms it
+    (the professional hears of it once it is confirmed, as of any booking)."""
+    effects.notify("booking_hold", to_client=client.email, appointment=appointment)
+
+
 def confirmed(effects: Effects, appointment: Appointment, client: Client) -> None:
     """A pending appointment the professional confirmed: now the client gets the confirmation."""
     effects.notify("booking_confirmation", to_client=client.email, appointment=appointment)

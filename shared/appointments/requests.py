@@ -45,7 +45,7 @@ def accept(uow, actor: Actor, request_id: int, *, now: dt.datetime | None = None
                                            email=request.client_email, phone=request.client_phone)
     effects = Effects(uow, actor, professional)
     appointment, _token = create_appointment(
-        effects, service, client, start=request.requested_datetime, end=request.end_datetime,
+        effects, service, client, start=request.requested_datetime, end=request.end_datetime, now=now,
         status=AppointmentStatus.confirmed, client_comment=request.client_comment, public=True,
         audit_extra={"appointment_request_id": request.id})
     request.status, request.appointment_id, request.decided_at = RequestStatus.accepted, appointment.id, now

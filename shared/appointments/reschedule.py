@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from shared.appointments import lookups, notices, rules
+from shared.appointments import holds, lookups, notices, rules
 from shared.appointments.actors import Actor
 from shared.appointments.effects import Effects
 from shared.appointments.views import AppointmentView, ClientAppointmentView, answer
@@ -40,6 +40,7 @@ def move(effects: Effects, appointment: Appointment, client: Client, start: dt.d
     end = start + dt.timedelta(minutes=appointment.service.duration_minutes)
     rules.check_time(effects.uow.session, policy, professional, appointment.service, start=start, end=end,
                      now=now, moving=appointment)
+    holds.release_expired(effects, start=start, end=end, now=now)  # before the row moves (autoflush)
     previous_start = appointment.start_datetime.astimezone(dt.UTC)
     appointment.start_datetime, appointment.end_datetime = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     appointment.sequence += 1

@@ -28,6 +28,7 @@ from shared.models import (
     Professional,
     RequestStatus,
     Service,
+    takes_its_time,
 )
 
 
@@ -54,7 +55,7 @@ def check_time(session, policy: Policy, professional: Professional, service: Ser
                           ignore_appointment_id=ignore, rules=professional.settings):
             raise policy.conflict(professional)
         return
-    other = lookups.overlapping(session, professional_id=professional.id, start=start, end=end,
+    other = lookups.overlapping(session, professional_id=professional.id, start=start, end=end, now=now,
                                 exclude_id=ignore)
     if other is not None:
         raise policy.conflict(professional, other)
@@ -90,8 +91,8 @@ def public_booking_lock(email: str) -> tuple[str, str]:
 
 @functools.cache
 def _open_public_bookings():
-    # Upcoming public appointments (pending or confirmed) and pending requests of one client email, as one
-    # integer expression. Built once with bound parameters (cheaper than building and cache-keying it on
+    # Upcoming public appointments (pending, confirmed or held) and pending requests of one client email, as
+    # one integer expression. Built once with bound parameters (cheaper than building and cache-keying it on
     # every public booking).
     professional_id, email = bindparam("cap_professional_id"), bindparam("cap_email")
     now = bindparam("cap_now")
@@ -100,7 +101,7 @@ def _open_public_bookings():
         .join(Client, and_(Client.id == Appointment.client_id,
                            Client.professional_id == Appointment.professional_id))
         .where(Appointment.professional_id == professional_id, Client.email == email,
-               Appointment.created_from_public_link.is_(True), Appointment.status.in_(ACTIVE_STATUSES),
+               Appointment.created_from_public_link.is_(True), takes_its_time(now),
                Appointment.start_datetime > now)
         .scalar_subquery()
     )

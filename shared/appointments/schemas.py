@@ -75,13 +75,18 @@ class AppointmentCreate(Schema):
             raise ValidationError("Give either client_id or client {name, email, phone}.", "client_id")
 
 
+# A hold becomes active through the client's confirmation and expired through the sweep, never by hand.
+SETTABLE_STATUSES = [s.value for s in AppointmentStatus
+                     if s not in (AppointmentStatus.held, AppointmentStatus.expired)]
+
+
 class AppointmentUpdate(Schema):
     """Any of: a new start (reschedule), notes, another client, a status change (with a reason to cancel)."""
 
     start_datetime = BookingDateTime()
     notes = prose(NOTES_LENGTH)
     client_id = _id()
-    status = fields.String(validate=validate.OneOf([s.value for s in AppointmentStatus]))
+    status = fields.String(validate=validate.OneOf(SETTABLE_STATUSES))
     reason = prose(REASON_LENGTH)
 
     @validates_schema
@@ -137,6 +142,9 @@ class AppointmentRead(Schema):
         "description": "What the client wrote when booking (the public booking's `comment`)."})
     created_from_public_link = fields.Boolean()
     cancelled_at = agenda_fields.AwareDateTime(allow_none=True)
+    hold_expires_at = agenda_fields.AwareDateTime(allow_none=True, metadata={
+        "description": "A held booking (status held): until when it waits for the client's email "
+                       "confirmation."})
     created_at = agenda_fields.AwareDateTime()
     updated_at = agenda_fields.AwareDateTime()
 
@@ -207,12 +215,20 @@ class PublicAppointmentRead(_PublicRead):
     changes_allowed_until = agenda_fields.AwareDateTime()
     can_cancel = fields.Boolean()
     can_reschedule = fields.Boolean()
+    hold_expires_at = agenda_fields.AwareDateTime(allow_none=True, metadata={
+        "description": "Status held: the booking keeps its slot until then, waiting for the client to open "
+                       "the confirmation link emailed to them."})
 
 
 class PublicBookingRead(PublicAppointmentRead):
     """A booking just made: the appointment and the token that manages it (shown this once)."""
 
     cancellation_token = fields.String()
+
+
+class PublicHoldRead(PublicAppointmentRead):
+    """A booking held until the client confirms it from their email (202): no token; the emailed link is
+    the only way to confirm and then manage it."""
 
 
 class PublicRequestRead(_PublicRead):

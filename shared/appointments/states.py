@@ -12,7 +12,11 @@ S = AppointmentStatus
 TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
     S.pending: frozenset({S.confirmed, S.cancelled_by_professional, S.cancelled_by_client}),
     S.confirmed: frozenset({S.completed, S.cancelled_by_professional, S.cancelled_by_client}),
+    # A hold becomes active only through its confirmation (holds.confirm) and expired only through the
+    # sweep; the professional may cancel it.
+    S.held: frozenset({S.cancelled_by_professional}),
     # Final states: nothing follows.
+    S.expired: frozenset(),
     S.completed: frozenset(),
     S.cancelled_by_professional: frozenset(),
     S.cancelled_by_client: frozenset(),

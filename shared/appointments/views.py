@@ -11,6 +11,7 @@ from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentRequest,
+    AppointmentStatus,
     Client,
     Professional,
     Service,
@@ -57,6 +58,7 @@ class AppointmentView:
     client_comment: str | None
     created_from_public_link: bool
     cancelled_at: dt.datetime | None
+    hold_expires_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -72,6 +74,7 @@ def appointment_view(appointment: Appointment, timezone: str, *, client: Client 
         timezone=timezone, status=a.status.value, notes=a.notes,
         client_comment=a.client_comment,
         created_from_public_link=a.created_from_public_link, cancelled_at=local(a.cancelled_at, timezone),
+        hold_expires_at=local(a.hold_expires_at, timezone) if a.status == AppointmentStatus.held else None,
         created_at=local(a.created_at, timezone), updated_at=local(a.updated_at, timezone),
     )
 
@@ -133,6 +136,7 @@ class ClientAppointmentView(_ClientSide):
     changes_allowed_until: dt.datetime
     can_cancel: bool
     can_reschedule: bool
+    hold_expires_at: dt.datetime | None = None
     cancellation_token: str | None = None
 
 
@@ -154,6 +158,8 @@ def client_appointment_view(appointment: Appointment, professional: Professional
         end_datetime=local(appointment.end_datetime, zone),
         cancellation_policy_hours=hours, changes_allowed_until=local(until, zone), can_cancel=open_,
         can_reschedule=open_, cancellation_token=token,
+        hold_expires_at=(local(appointment.hold_expires_at, zone)
+                         if appointment.status == AppointmentStatus.held else None),
     )
 
 

@@ -32,7 +32,6 @@ from shared.availability import slot_engine
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.fields import MAX_ID
 from shared.models import (
-    ACTIVE_STATUSES,
     Appointment,
     AvailabilityBlock,
     CalendarBusyInterval,
@@ -41,6 +40,7 @@ from shared.models import (
     Service,
     TimeOff,
     User,
+    takes_its_time,
 )
 
 # What a professional without a settings row gets: the column defaults of professional_settings.
@@ -250,9 +250,10 @@ def _offered(session, *, professional: Professional, service: Service, date_from
     window_start = _local_midnight(date_from, zone) - _MARGIN
     window_end = _local_midnight(date_to + dt.timedelta(days=1), zone) + _MARGIN
 
+    now = now or dt.datetime.now(dt.UTC)
     params = {"professional_id": professional.id, "date_from": date_from, "date_to": date_to,
               "window_start": window_start, "window_end": window_end, "busy_start": window_start - buffer,
-              "busy_end": window_end + buffer}
+              "busy_end": window_end + buffer, "busy_now": now}
     if ignore_appointment_id is not None:
         params["ignore_id"] = ignore_appointment_id
     statement = _availability_statement(ignore_appointment_id is not None, extra[0] if extra else None)
@@ -272,7 +273,7 @@ def _offered(session, *, professional: Professional, service: Service, date_from
         imported_busy=[slot_engine.Interval(r.start_datetime, r.end_datetime)
                        for r in rows if r.kind == _IMPORTED],
         buffer_minutes=rules_["buffer_minutes"], duration_minutes=service.duration_minutes,
-        interval_minutes=rules_["slot_interval_minutes"], now=now or dt.datetime.now(dt.UTC),
+        interval_minutes=rules_["slot_interval_minutes"], now=now,
         minimum_notice_minutes=rules_["minimum_notice_minutes"],
         booking_advance_days=rules_["booking_advance_days"],
     )
@@ -309,7 +310,7 @@ def _availability_statement(ignore_appointment: bool, extra=None):
         select(literal(_BUSY), *padding, Appointment.start_datetime, Appointment.end_datetime,
                cast(null(), Integer))
         .where(Appointment.professional_id == bindparam("professional_id"),
-               Appointment.status.in_(ACTIVE_STATUSES),
+               takes_its_time(bindparam("busy_now")),
                Appointment.start_datetime < bindparam("busy_end"),
                Appointment.end_datetime > bindparam("busy_start"))
     )

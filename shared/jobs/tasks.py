@@ -10,7 +10,7 @@ from huey import crontab
 from shared.jobs.instance import enqueue_many, huey
 from shared.notifications.sending import queue, send_notification
 
-__all__ = ["expire_requests", "purge_expired_records", "requeue_unsent", "send_due_reminders",
+__all__ = ["expire_holds", "expire_requests", "purge_expired_records", "requeue_unsent", "send_due_reminders",
            "send_notification", "start_password_reset", "sync_calendar_source", "sync_calendar_sources"]
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,17 @@ def expire_requests() -> int:
         expired = expire(uow, now=dt.datetime.now(dt.UTC))
         uow.commit()
     return expired
+
+
+@huey.periodic_task(crontab(minute="*"))
+def expire_holds() -> int:
+    """Release the held bookings nobody confirmed in time (the slots ignore them already from their expiry;
+    this marks them, for the professional's list and the statistics)."""
+    from shared.appointments.holds import expire
+    from shared.db import unit_of_work
+
+    with unit_of_work() as uow:
+        return expire(uow, now=dt.datetime.now(dt.UTC))
 
 
 @huey.task()

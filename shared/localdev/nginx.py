@@ -33,7 +33,7 @@ LOGIN_PATHS = ("/auth/login", "/auth/register", "/auth/forgot-password", "/auth/
 BOOKING_RATE, BOOKING_BURST = "6r/m", 6
 BOOKING_PATTERN = r"^/public/professionals/[^/]+/appointments/?$"
 BOOKING_ROUTE = "/public/professionals/*/appointments"
-TOKEN_PREFIXES = ("/appointments/cancel", "/appointments/reschedule")
+TOKEN_PREFIXES = ("/appointments/confirm", "/appointments/cancel", "/appointments/reschedule")
 # Everything else: far above what one person's app does, low enough to blunt a flood.
 API_RATE, API_BURST = "20r/s", 100
 # A client that stalls while sending its headers or body is cut off (408) after this, instead of holding

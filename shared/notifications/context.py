@@ -17,6 +17,7 @@ from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentRequest,
+    AppointmentStatus,
     CalendarSource,
     Notification,
     PasswordReset,
@@ -114,15 +115,19 @@ def _common(professional: Professional, public_base_url: str) -> dict[str, Any]:
     }
 
 
-def _manage_url(session, public_base_url: str, owner_column, owner_id: int | None) -> str | None:
-    """The client's link, re-derived from the stored nonce (the token itself is stored only as a hash)."""
+def _link_token(session, owner_column, owner_id: int | None) -> str | None:
+    """The client's live token, re-derived from the stored nonce (the token itself is stored only as a
+    hash)."""
     if owner_id is None:
         return None
     link = session.scalar(select(PublicLink).where(owner_column == owner_id, PublicLink.revoked_at.is_(None))
                           .order_by(PublicLink.id.desc()).limit(1))
-    if link is None:
-        return None
-    return links.manage_url(public_base_url, linktokens.derive(link.type.value, link.token_nonce))
+    return linktokens.derive(link.type.value, link.token_nonce) if link is not None else None
+
+
+def _manage_url(session, public_base_url: str, owner_column, owner_id: int | None) -> str | None:
+    token = _link_token(session, owner_column, owner_id)
+    return links.manage_url(public_base_url, token) if token else None
 
 
 def _moment(value: Any) -> dt.datetime | None:
@@ -140,6 +145,9 @@ def _appointment_letter(session, notification: Notification, professional: Profe
     active = appointment.status in ACTIVE_STATUSES
     if kind in NEEDS_ACTIVE_APPOINTMENT and not active:
         raise Skip(f"the appointment is {appointment.status.value}")
+    if kind == "booking_hold" and (appointment.status != AppointmentStatus.held
+                                   or appointment.hold_expires_at <= now):
+        raise Skip(f"the booking is no longer held ({appointment.status.value})")
     if kind == "reminder":
         _check_reminder(appointment, payload, now)
     client, service = appointment.client, appointment.service
@@ -150,6 +158,10 @@ def _appointment_letter(session, notification: Notification, professional: Profe
         "start": appointment.start_datetime, "end": appointment.end_datetime,
         "previous_start": _moment(payload.get("previous_start")), "reason": payload.get("reason"),
     }
+    if kind == "booking_hold":
+        token = _link_token(session, PublicLink.appointment_id, appointment.id)
+        context["confirm_url"] = token and links.confirm_booking_url(public_base_url, token)
+        context["hold_expires_at"] = appointment.hold_expires_at
     for_client = kind in CLIENT_KINDS
     if for_client and active:
         context["manage_url"] = (

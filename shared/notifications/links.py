@@ -4,6 +4,7 @@ from urllib.parse import quote, urlencode
 
 # Frontend routes the e-mails point to; the single place to change them.
 MANAGE_PATH = "/manage/{token}"
+CONFIRM_BOOKING_PATH = "/confirm/{token}"
 RESET_PASSWORD_PATH = "/reset-password"
 VERIFY_EMAIL_PATH = "/verify-email"
 BOOKING_PATH = "/book/{slug}"
@@ -21,6 +22,11 @@ def absolute(public_base_url: str, path: str, **query: str) -> str:
 def manage_url(public_base_url: str, token: str) -> str:
     """Where a client cancels or reschedules one appointment (token from the e-mail)."""
     return absolute(public_base_url, MANAGE_PATH.format(token=quote(token, safe="")))
+
+
+def confirm_booking_url(public_base_url: str, token: str) -> str:
+    """Where a client confirms a held booking (the token then manages it: the same as manage_url's)."""
+    return absolute(public_base_url, CONFIRM_BOOKING_PATH.format(token=quote(token, safe="")))
 
 
 def reset_url(public_base_url: str, token: str) -> str:

@@ -15,8 +15,8 @@ from shared.notifications import links, timefmt
 DEFAULT_LOCALE = "es"
 LOCALES = ("es", "en")
 CLIENT_KINDS = (
-    "booking_confirmation", "booking_received", "request_received", "request_accepted", "request_rejected",
-    "reminder", "cancelled_by_professional", "cancellation_confirmation", "rescheduled",
+    "booking_hold", "booking_confirmation", "booking_received", "request_received", "request_accepted",
+    "request_rejected", "reminder", "cancelled_by_professional", "cancellation_confirmation", "rescheduled",
 )
 PROFESSIONAL_KINDS = ("new_booking", "request_received_professional", "cancelled_by_client",
                       "rescheduled_professional")
@@ -43,6 +43,8 @@ CONTEXT_KEYS = {
     "public_base_url": "base of every link; with the tokens/ids below the links are built from it",
     "manage_token": "client's cancel/reschedule token -> manage_url",
     "manage_url": "explicit client link to cancel or reschedule",
+    "confirm_url": "booking_hold: the link that confirms a held booking (required there)",
+    "hold_expires_at": "booking_hold: aware datetime until which the booking waits for the confirmation",
     "professional_slug": "public slug -> booking_url (book another time)",
     "booking_url": "explicit link to the professional's booking page",
     "dashboard_base_url": "professionals' own frontend (DASHBOARD_BASE_URL); without it, no dashboard links",
@@ -64,6 +66,7 @@ CONTEXT_KEYS = {
 _APPOINTMENT_REQUIRED = ("client_name", "professional_name", "service_name", "start", "end", "timezone")
 REQUIRED_KEYS = {
     **{kind: _APPOINTMENT_REQUIRED for kind in (*CLIENT_KINDS, *PROFESSIONAL_KINDS)},
+    "booking_hold": (*_APPOINTMENT_REQUIRED, "confirm_url", "hold_expires_at"),
     "rescheduled": (*_APPOINTMENT_REQUIRED, "previous_start"),
     "rescheduled_professional": (*_APPOINTMENT_REQUIRED, "previous_start"),
     "password_reset": ("reset_url",),
@@ -151,6 +154,7 @@ def _derive_times(data: dict, locale: str) -> None:
             duration_minutes=int((end - start).total_seconds() // 60),
             previous_when=optional(data["previous_start"]),
             expires_when=optional(data["request_expires_at"]),
+            hold_expires_when=optional(data["hold_expires_at"]),
         )
     except (ValueError, TypeError, ZoneInfoNotFoundError) as exc:
         raise EmailContextError(f"Unusable date or timezone for the e-mail: {exc}") from exc

@@ -64,7 +64,8 @@ class Route:
     query: type[Schema] | None = None
     paged: bool = False  # ?limit= and ?offset= without a Page answer (admin stats)
     problems: tuple[int, ...] = ()
-    also: tuple[tuple[int, type[Schema]], ...] = ()  # other success answers, e.g. 202 for a request
+    # Other success answers, e.g. 202 for a held booking or a request (a tuple: one of those schemas).
+    also: tuple[tuple[int, type[Schema] | tuple[type[Schema], ...]], ...] = ()
 
     @property
     def takes_paging(self) -> bool:
@@ -167,9 +168,12 @@ ROUTES: list[Route] = [
           query=availability.SlotQuery, problems=(429,)),
     Route("public", "POST", "/public/professionals/<slug>/appointments", NONE,
           appointments.PublicBookingRead, status=201, body=appointments.PublicBookingCreate,
-          also=((202, appointments.PublicRequestCreated),), problems=(409, 429)),
+          also=((202, (appointments.PublicHoldRead, appointments.PublicRequestCreated)),),
+          problems=(409, 429)),
     Route("public", "GET", "/public/appointments/<token>", NONE,
           (appointments.PublicAppointmentRead, appointments.PublicRequestRead), problems=(429,)),
+    Route("public", "POST", "/appointments/confirm/<token>", NONE, appointments.PublicAppointmentRead,
+          problems=(410, 429)),
     Route("public", "POST", "/appointments/cancel/<token>", NONE, appointments.PublicAppointmentRead,
           problems=(409, 429)),
     Route("public", "POST", "/appointments/reschedule/<token>", NONE, appointments.PublicAppointmentRead,

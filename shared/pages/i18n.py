@@ -140,5 +140,7 @@ def status_label(status: str, *, request: bool = False) -> str:
     else:
         labels = {"pending": _("Awaiting confirmation"), "confirmed": _("Confirmed"),
                   "completed": _("Completed"), "cancelled_by_client": _("Cancelled by you"),
-                  "cancelled_by_professional": _("Cancelled by the professional")}
+                  "cancelled_by_professional": _("Cancelled by the professional"),
+                  "held": _("Waiting for you to confirm it from your email"),
+                  "expired": _("Not confirmed in time")}
     return labels.get(status, status)

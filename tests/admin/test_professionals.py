@@ -166,7 +166,7 @@ def test_the_detail_counts_services_clients_and_appointments_by_status(gateway, 
     assert body["counts"] == {
         "services": 2, "active_services": 1, "clients": 2,
         "appointments": {"pending": 1, "confirmed": 2, "completed": 1, "cancelled_by_professional": 0,
-                         "cancelled_by_client": 1, "total": 5},
+                         "cancelled_by_client": 1, "held": 0, "expired": 0, "total": 5},
     }
 
 

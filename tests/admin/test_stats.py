@@ -47,9 +47,10 @@ def activity(uow):
 
 
 def counts(**given: int) -> dict[str, int]:
-    statuses = ("pending", "confirmed", "completed", "cancelled_by_professional", "cancelled_by_client")
+    statuses = ("pending", "confirmed", "completed", "cancelled_by_professional", "cancelled_by_client",
+                "held", "expired")
     result = {status: given.get(status, 0) for status in statuses}
-    result["total"] = sum(result.values())
+    result["total"] = sum(n for status, n in result.items() if status != "expired")
     return result
 
 

@@ -213,7 +213,8 @@ def test_http_booking_returns_201_with_the_token_and_no_private_data(http, uow):
     assert response.headers["Location"] == f"/public/appointments/{body['cancellation_token']}"
     assert set(body) == {"kind", "id", "status", "business_name", "professional_slug", "timezone",
                          "service", "start_datetime", "end_datetime", "cancellation_policy_hours",
-                         "changes_allowed_until", "can_cancel", "can_reschedule", "cancellation_token"}
+                         "changes_allowed_until", "can_cancel", "can_reschedule", "hold_expires_at",
+                         "cancellation_token"}
     assert body["start_datetime"] == start.isoformat() and body["can_cancel"] is True
     assert body["service"] == {"id": service.id, "name": "Therapy", "duration_minutes": 60}
 

@@ -30,6 +30,8 @@ def appointment_context():
         "manage_token": "tok-123",
         "professional_slug": "ana-lopez",
         "appointment_id": 42,
+        "confirm_url": "https://agenda.example/confirm/tok-123",
+        "hold_expires_at": datetime(2027, 3, 20, 9, 30, tzinfo=UTC),
     }
 
 

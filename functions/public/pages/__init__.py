@@ -32,4 +32,4 @@ def asset(name: str):
     return response
 
 
-from . import account, booking, manage, requests  # noqa: E402,F401  (their routes join bp)
+from . import account, booking, confirm, manage, requests  # noqa: E402,F401  (their routes join bp)

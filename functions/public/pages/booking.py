@@ -7,9 +7,10 @@ from flask import g, redirect, request
 from shared.accounts import service as accounts
 from shared.appointments import book as booking
 from shared.appointments import schemas
-from shared.appointments.views import ClientRequestView
+from shared.appointments.views import ClientAppointmentView, ClientRequestView
 from shared.db import unit_of_work
 from shared.errors import Conflict
+from shared.models import AppointmentStatus
 from shared.pages import render, security
 
 from ..booking import _actor, count_booking, limit_booking
@@ -83,6 +84,13 @@ def book(slug: str):
             return _page(uow, slug, service_raw=values["service_id"], day_raw=day_raw, status=409,
                          alert=render.conflict_message(conflict.extra), values=values)
     count_booking(slug)
+    if isinstance(result, ClientAppointmentView) and result.status == AppointmentStatus.held:
+        # No token yet: the emailed link confirms the booking, and then manages it.
+        with unit_of_work() as uow:
+            profile = accounts.public_profile(uow, slug=slug)
+        return render.render("held.html", view=result, profile=profile, email=booking_in["email"],
+                             zone=g.tz_chosen or result.timezone, frame_ancestors=list(
+                                 profile["settings"].embed_origins))
     if isinstance(result, ClientRequestView):
         token, done = result.request_token, "requested"
     else:

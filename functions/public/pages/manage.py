@@ -19,7 +19,7 @@ from shared.pages import render, security
 from ..booking import _actor, limit_token_use
 from . import bp, days, forms
 
-DONE = ("booked", "requested", "cancelled", "rescheduled")
+DONE = ("booked", "requested", "confirmed", "cancelled", "rescheduled")
 
 
 def _limit() -> None:
@@ -35,12 +35,13 @@ def load(uow, token: str):
 
 
 def page(view, profile, token: str, *, status: int = 200, alert: str | None = None, done: str | None = None,
-         framed: bool = False):
-    """The manage page; `framed` when it answers the booking form inside the professional's site (there
-    it may be framed as the booking page may, and its links open our site in the whole window)."""
+         framed: bool = False, template: str = "manage.html"):
+    """The manage page (or another page of the link, `template`); `framed` when it answers the booking
+    form inside the professional's site (there it may be framed as the booking page may, and its links
+    open our site in the whole window)."""
     done = done or request.args.get("done")
     return render.render(
-        "manage.html", status=status, view=view, profile=profile, token=token,
+        template, status=status, view=view, profile=profile, token=token,
         is_request=isinstance(view, ClientRequestView), zone=g.tz_chosen or view.timezone,
         done=done if done in DONE else None, alert=alert, framed=framed,
         frame_ancestors=list(profile["settings"].embed_origins) if framed else None)
