@@ -35,7 +35,8 @@ BLOCKING = "status IN ('pending', 'confirmed', 'held')"
 
 def _no_overlap(where: str) -> None:
     op.execute("ALTER TABLE appointments ADD CONSTRAINT ex_appointments_no_overlap EXCLUDE USING gist "
-               f"(professional_id WITH =, tstzrange(start_datetime, end_datetime, '[)') WITH &&) WHERE ({where})")
+               "(professional_id WITH =, tstzrange(start_datetime, end_datetime, '[)') WITH &&) "
+               f"WHERE ({where})")
 
 
 def upgrade() -> None:

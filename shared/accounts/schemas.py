@@ -118,6 +118,8 @@ class SettingsUpdate(Schema):
     max_pending_public_bookings = StrictInteger(validate=validate.Range(1, 50))
     locale = fields.String(validate=validate.OneOf(["es", "en"]))
     embed_origins = fields.List(EmbedOrigin(), validate=validate.Length(max=MAX_EMBED_ORIGINS))
+    require_email_confirmation = JsonBoolean()
+    booking_hold_minutes = StrictInteger(validate=validate.Range(5, 1440))
 
 
 SETTINGS_FIELDS = tuple(SettingsUpdate().fields)
@@ -137,6 +139,10 @@ class SettingsRead(Schema):
     max_pending_public_bookings = fields.Integer()
     locale = fields.String()
     embed_origins = fields.List(fields.String())
+    require_email_confirmation = fields.Boolean(metadata={
+        "description": "A public booking holds its slot until the client confirms it from their email."})
+    booking_hold_minutes = fields.Integer(metadata={
+        "description": "How long a held booking waits for the client's confirmation."})
     updated_at = agenda_fields.AwareDateTime()
 
 

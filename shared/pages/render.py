@@ -17,7 +17,8 @@ from shared.notifications.render import templates_dir
 from shared.pages import i18n, security
 
 # Page paths: anything under them that fails is answered with a page, never problem+json.
-PAGE_PREFIXES = ("/book/", "/confirm/", "/manage/", "/reset-password", "/verify-email", "/requests/", "/assets/")
+PAGE_PREFIXES = ("/book/", "/confirm/", "/manage/", "/reset-password", "/verify-email", "/requests/",
+                 "/assets/")
 
 
 @functools.cache

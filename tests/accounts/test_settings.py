@@ -66,6 +66,8 @@ def test_put_settings_merges_the_given_fields(pro, client, auth_headers):
     ("minimum_notice_minutes", -1), ("minimum_notice_minutes", 43201),
     ("max_pending_public_bookings", 0), ("max_pending_public_bookings", 51),
     ("locale", "fr"), ("locale", "ES"), ("professional_id", 99),
+    ("require_email_confirmation", "no"), ("require_email_confirmation", None),
+    ("booking_hold_minutes", 4), ("booking_hold_minutes", 1441), ("booking_hold_minutes", "30"),
 ])
 def test_out_of_range_setting_is_422_and_changes_nothing(field, value, pro, client, auth_headers, snapshot):
     before = snapshot()
@@ -84,6 +86,8 @@ def test_out_of_range_setting_is_422_and_changes_nothing(field, value, pro, clie
     ("minimum_notice_minutes", 43200), ("max_pending_public_bookings", 1),
     ("max_pending_public_bookings", 50),
     ("allow_public_booking", False), ("email_notification_enabled", False),
+    ("require_email_confirmation", True), ("require_email_confirmation", False),
+    ("booking_hold_minutes", 5), ("booking_hold_minutes", 1440),
 ])
 def test_boundary_values_are_accepted(field, value, pro, client, auth_headers):
     response = client.put("/settings", headers=auth_headers(pro), json={field: value})

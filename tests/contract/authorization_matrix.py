@@ -109,6 +109,7 @@ MATRIX: list[Row] = [
         {"service_id": "{service_id}", "start_datetime": "{free_start}", "name": "Pat Client",
          "email": "pat@example.com"}),
     Row("GET", "/public/appointments/{token}", OPEN_200),
+    Row("POST", "/appointments/confirm/{token}", OPEN_200),
     Row("POST", "/appointments/cancel/{token}", OPEN_200),
     Row("POST", "/appointments/reschedule/{token}", OPEN_200, {"start_datetime": "{later_start}"}),
     # notifications

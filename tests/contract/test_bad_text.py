@@ -39,7 +39,7 @@ def test_every_route_that_takes_a_body_is_covered():
     assert posts == {("POST", "/me/email-verification"),
                      ("POST", "/appointment-requests/{request_id}/accept"),
                      ("POST", "/appointment-requests/{request_id}/reject"),
-                     ("POST", "/appointments/cancel/{token}"),
+                     ("POST", "/appointments/confirm/{token}"), ("POST", "/appointments/cancel/{token}"),
                      ("POST", "/calendar/feed/rotate"), ("POST", "/calendar/sources/{source_id}/sync"),
                      ("POST", "/function/reminders/"), ("POST", "/function/reminders/reminders")}
 

@@ -59,6 +59,48 @@ def test_book_end_to_end_then_manage_from_the_email(browser, practice):
     assert "You can cancel or change this appointment online until" in browser.text(".policy")
 
 
+def test_a_held_booking_is_confirmed_from_the_emailed_link(browser, practice):
+    professional, services = practice
+    from shared.db import unit_of_work
+    from shared.models import ProfessionalSettings
+
+    with unit_of_work() as uow:  # as every account starts: bookings wait for the client's confirmation
+        uow.session.execute(ProfessionalSettings.__table__.update().values(require_email_confirmation=True))
+        uow.commit()
+    browser.open(f"/book/consulta-lucia?service={services[0].id}")
+    browser.all("ul.days a")[2].click()
+    slot = browser.find("ul.slot-list li label")
+    chosen = slot.text
+    slot.click()
+    browser.type("#name", "Ana Ruiz")
+    browser.type("#email", "ana@example.com")
+    browser.click_text("Book")
+    browser.wait_for(".alert.success")
+    assert "Check your email" in browser.text("h1")
+    assert "open the link we have sent to ana@example.com before" in browser.text(".alert.success")
+    assert chosen in browser.text("dl.summary")
+    assert "Waiting for you to confirm it from your email" in browser.text("dl.summary")
+    browser.accessible()
+    assert [row.status.value for row in _appointments()] == ["held"]
+    assert read_mail("booking_confirmation") == []
+
+    [hold] = read_mail("booking_hold")
+    confirm = next(link for link in hold.links if "/confirm/" in link)
+    browser.driver.delete_all_cookies()  # another device: the e-mail is all the client has
+    browser.open(confirm)
+    assert browser.status() == 200
+    assert "Confirm your booking" in browser.text("h1")
+    browser.accessible()
+    browser.click_text("Confirm my booking")
+    browser.wait_for(".alert.success")
+    assert "Your appointment is booked" in browser.text(".alert.success")
+    assert "You can cancel or change this appointment online until" in browser.text(".policy")
+    assert [row.status.value for row in _appointments()] == ["confirmed"]
+    assert len(read_mail("booking_confirmation")) == 1 and len(read_mail("new_booking")) == 1
+    browser.open(confirm)  # the link again: the booking's own page
+    assert "Your appointment" in browser.text("h1")
+
+
 def test_book_with_the_keyboard_only_in_spanish_at_360_px(browser, practice):
     professional, services = practice
     browser.width(360)

@@ -58,6 +58,10 @@ def test_every_link_in_every_email_reaches_a_working_page(gateway, practice):
     slug, service_id = "consulta-lucia", services[0].id
     walker = Walker(gateway)
 
+    _settings(require_email_confirmation=True)
+    book(slug, service_id, days_ahead=2, email="held@example.com")
+    walker.walk()  # booking_hold (its link asks for the confirmation)
+    _settings(require_email_confirmation=False)
     booked = book(slug, service_id, days_ahead=3)  # booking_confirmation, new_booking
     walker.walk()
     later = book(slug, service_id, days_ahead=5, email="other@example.com")

@@ -128,6 +128,40 @@ def test_expired_and_revoked_links_are_410_pages(gateway, practice, uow):
         assert gateway.get(f"/public/appointments/{token}").status_code == 404
 
 
+def test_a_held_booking_confirms_once_from_its_page_and_expires_as_a_410_page(gateway, practice, uow,
+                                                                           session):
+    professional, services = practice
+    uow.session.execute(update(m.ProfessionalSettings).values(require_email_confirmation=True))
+    uow.commit()
+    held = book("consulta-lucia", services[0].id, days_ahead=3)
+    token = linktokens.derive("appointment", uow.session.scalar(
+        select(m.PublicLink.token_nonce).where(m.PublicLink.appointment_id == held.id)))
+
+    shown = gateway.get(f"/confirm/{token}", headers={"Accept-Language": "en"})
+    forged = gateway.post(f"/confirm/{token}", data={"csrf_token": "0" * 64})
+    still_held = session.scalar(select(m.Appointment.status).where(m.Appointment.id == held.id))
+    form_token = CSRF.search(_html(shown)).group(1)
+    confirmed = gateway.post(f"/confirm/{token}", data={"csrf_token": form_token})
+    again = gateway.get(f"/confirm/{token}")
+
+    assert shown.status_code == 200 and "Confirm your booking" in _html(shown)
+    assert forged.status_code == 403 and still_held == m.AppointmentStatus.held
+    assert session.scalar(select(m.Appointment.status).where(m.Appointment.id == held.id)) \
+        == m.AppointmentStatus.confirmed
+    assert confirmed.status_code == 303 and confirmed.headers["Location"].endswith("done=confirmed")
+    assert again.status_code == 303 and again.headers["Location"].startswith(f"/manage/{token}")
+    later = book("consulta-lucia", services[0].id, days_ahead=4, email="later@example.com")
+    uow.session.execute(update(m.Appointment).where(m.Appointment.id == later.id)
+                        .values(hold_expires_at=dt.datetime.now(dt.UTC)))
+    uow.session.execute(update(m.PublicLink).where(m.PublicLink.appointment_id == later.id)
+                        .values(expires_at=dt.datetime.now(dt.UTC)))
+    uow.commit()
+    later_token = linktokens.derive("appointment", uow.session.scalar(
+        select(m.PublicLink.token_nonce).where(m.PublicLink.appointment_id == later.id)))
+    gone = gateway.get(f"/confirm/{later_token}", headers={"Accept-Language": "en"})
+    assert gone.status_code == 410 and "This link is no longer valid" in _html(gone)
+
+
 def test_cancelling_inside_the_policy_window_is_refused_with_the_reason(gateway, practice, uow, session):
     professional, services = practice
     booked = book("consulta-lucia", services[0].id, days_ahead=3)

@@ -22,8 +22,9 @@ from tests.pages.flows import book
 
 DESKTOP, PHONE = 1024, 360
 STATES = ("book-services", "book-times", "book-errors", "book-phone", "booked", "manage", "reschedule",
-          "cancelled", "manage-window-passed", "request-sent", "request-accept", "request-accepted",
-          "reset-password", "reset-password-error", "reset-password-done", "link-gone", "not-found")
+          "cancelled", "manage-window-passed", "held", "confirm", "request-sent", "request-accept",
+          "request-accepted", "reset-password", "reset-password-error", "reset-password-done", "link-gone",
+          "not-found")
 
 
 def _png_width(path: Path) -> int:
@@ -83,6 +84,21 @@ def test_a_screenshot_of_every_page_and_state(browser, practice, site, tmp_path)
         uow.commit()
     browser.open(f"/manage/{soon.cancellation_token}")
     shot("manage-window-passed")
+
+    with unit_of_work() as uow:  # every account's default: bookings wait for the client's confirmation
+        uow.session.execute(update(m.ProfessionalSettings).values(require_email_confirmation=True))
+        uow.commit()
+    browser.open(f"/book/consulta-lucia?service={services[0].id}")
+    browser.all("ul.days a")[3].click()
+    browser.find("ul.slot-list li label").click()
+    browser.type("#name", "Luis Mora")
+    browser.type("#email", "luis@example.com")
+    browser.click_text("Book")
+    browser.wait_for(".alert.success")
+    shot("held")
+    [hold] = read_mail("booking_hold")
+    browser.open(next(link for link in hold.links if "/confirm/" in link))
+    shot("confirm")
 
     with unit_of_work() as uow:
         uow.session.execute(update(m.ProfessionalSettings).values(allow_public_booking=False))

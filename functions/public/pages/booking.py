@@ -88,9 +88,9 @@ def book(slug: str):
         # No token yet: the emailed link confirms the booking, and then manages it.
         with unit_of_work() as uow:
             profile = accounts.public_profile(uow, slug=slug)
-        return render.render("held.html", view=result, profile=profile, email=booking_in["email"],
-                             zone=g.tz_chosen or result.timezone, frame_ancestors=list(
-                                 profile["settings"].embed_origins))
+            return render.render("held.html", view=result, profile=profile, email=booking_in["email"],
+                                 zone=g.tz_chosen or result.timezone,
+                                 frame_ancestors=list(profile["settings"].embed_origins))
     if isinstance(result, ClientRequestView):
         token, done = result.request_token, "requested"
     else:
