@@ -148,3 +148,29 @@ def test_rows_written_under_the_new_names_go_back_down_too(url):
         ("booking_confirmation", "email"), ("reminder", "email")]
     weekly = _run(url, "SELECT day_of_week FROM availability_blocks WHERE is_recurring ORDER BY id")
     assert weekly == [(2,), (4,)]
+
+
+def test_holds_start_on_for_existing_accounts_and_go_down_as_pending_and_cancelled(url):
+    _seed_at_0001(url)
+    migrate(url, "0006_embed_origins")
+    migrate(url, "0007_booking_holds")
+
+    assert _run(url, "SELECT require_email_confirmation, booking_hold_minutes FROM professional_settings") \
+        == [(True, 30)]
+    _run(url, "INSERT INTO appointments (professional_id, client_id, service_id, start_datetime, "
+              "end_datetime, status, hold_expires_at, hold_client_key) VALUES "
+              "(1, 1, 1, '2030-05-08T09:00Z', '2030-05-08T09:50Z', 'held', '2030-05-01T09:30Z', "
+              "'192.0.2.1'), "
+              "(1, 1, 1, '2030-05-08T09:00Z', '2030-05-08T09:50Z', 'expired', '2030-05-01T09:00Z', NULL)")
+    # A second hold of the same time is refused while the first is held (the constraint counts holds).
+    with pytest.raises(Exception, match="ex_appointments_no_overlap"):
+        _run(url, "INSERT INTO appointments (professional_id, client_id, service_id, start_datetime, "
+                  "end_datetime, status, hold_expires_at) VALUES "
+                  "(1, 1, 1, '2030-05-08T09:10Z', '2030-05-08T10:00Z', 'held', '2030-05-01T09:30Z')")
+
+    migrate(url, "0006_embed_origins", direction="downgrade")
+
+    assert _run(url, "SELECT status::text, cancelled_at IS NOT NULL FROM appointments ORDER BY id") == [
+        ("confirmed", False), ("pending", False), ("cancelled_by_client", True)]
+    migrate(url, "head")
+    assert _run(url, "SELECT count(*) FROM appointments") == [(3,)]
