@@ -217,6 +217,9 @@ class ProfessionalSettings(Base):
     # Sites that may show the booking page in a frame (its CSP frame-ancestors); empty: none may.
     embed_origins: Mapped[list[str]] = mapped_column(ARRAY(String(200)), nullable=False,
                                                      server_default=text("'{}'::varchar[]"))
+    # Whether a client's link may cancel the rest of a weekly series at once (else one occurrence at a time).
+    allow_client_series_cancel: Mapped[bool] = mapped_column(Boolean, nullable=False,
+                                                             server_default=text("false"))
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _updated()
 
@@ -319,6 +322,40 @@ class TimeOff(Base):
     updated_at: Mapped[dt.datetime] = _updated()
 
 
+class AppointmentSeries(Base):
+    """A weekly series: every `every_weeks` weeks at the local wall-clock time of `start_datetime` in
+    `timezone`, `count` times or until the local date `until`. Each occurrence is an appointment row."""
+
+    __tablename__ = "appointment_series"
+    __table_args__ = (
+        CheckConstraint("every_weeks BETWEEN 1 AND 4", name="every_weeks_range"),
+        CheckConstraint("count IS NULL OR count BETWEEN 2 AND 52", name="count_range"),
+        CheckConstraint("(count IS NULL) <> (until IS NULL)", name="count_or_until"),
+        ForeignKeyConstraint(["professional_id", "client_id"], ["clients.professional_id", "clients.id"],
+                             name="fk_appointment_series_client_same_professional",
+                             ondelete="SET NULL (client_id)"),
+        ForeignKeyConstraint(["professional_id", "service_id"], ["services.professional_id", "services.id"],
+                             name="fk_appointment_series_service_same_professional", ondelete="RESTRICT"),
+        Index("ix_appointment_series_professional_id", "professional_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="RESTRICT"),
+                                                 nullable=False)
+    client_id: Mapped[int | None] = mapped_column(BigInteger)
+    service_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    every_weeks: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    count: Mapped[int | None] = mapped_column(SmallInteger)
+    until: Mapped[dt.date | None] = mapped_column(Date)
+    # The first occurrence of the pattern (booked or skipped); its local time in `timezone` is the series'.
+    start_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The calendar invitation's SEQUENCE for the series as a whole (its UID: calendar.series_uid(id)).
+    sequence: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+
 class Appointment(Base):
     __tablename__ = "appointments"
     __table_args__ = (
@@ -344,6 +381,8 @@ class Appointment(Base):
               text("start_datetime DESC")),
         Index("ix_appointments_client_id_start_datetime", "client_id", "start_datetime"),
         Index("ix_appointments_service_id_start_datetime", "service_id", "start_datetime"),
+        CheckConstraint("(series_id IS NULL) = (recurrence_start IS NULL)", name="series_occurrence"),
+        UniqueConstraint("series_id", "recurrence_start"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -367,6 +406,10 @@ class Appointment(Base):
     # Bumped on every reschedule or cancellation: the calendar file's SEQUENCE.
     sequence: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The weekly series this appointment is an occurrence of (NULL: a single appointment), and the start it
+    # has in the series' pattern, wherever it was moved since: its calendar RECURRENCE-ID.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id", ondelete="RESTRICT"))
+    recurrence_start: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _updated()
 
