@@ -3,7 +3,7 @@
 from flask import Blueprint, request
 
 from shared import ratelimit
-from shared.appointments import queries, requests, schemas
+from shared.appointments import queries, requests, schemas, series
 from shared.appointments.actors import Actor
 from shared.appointments.book import book
 from shared.appointments.status import cancel
@@ -51,13 +51,25 @@ def list_appointments():
 @bp.post("/appointments")
 @require_professional
 def create_appointment():
-    """Book a client (existing or new) into one of the professional's services."""
+    """Book a client into one of the professional's services, once or weekly (`recurrence`)."""
     appointment_in = parse_body(schemas.AppointmentCreate)
     ratelimit.hit("appointments_created", str(current_principal().professional_id),
                   detail="Too many new appointments today; try again tomorrow.")
     with unit_of_work() as uow:
+        if "recurrence" in appointment_in:
+            booked = series.book_series(uow, _actor(), appointment_in)
+            return created(dump(schemas.AppointmentSeriesRead, booked), f"/appointment-series/{booked.id}")
         appointment = book(uow, _actor(), appointment_in)
     return created(dump(schemas.AppointmentRead, appointment), f"/appointments/{appointment.id}")
+
+
+@bp.get("/appointment-series/<int:series_id>")
+@require_professional
+def get_appointment_series(series_id: int):
+    """Show one of the professional's weekly series with its appointments."""
+    with unit_of_work() as uow:
+        found = series.get(uow, _actor(), series_id=series_id)
+    return dump(schemas.AppointmentSeriesRead, found)
 
 
 @bp.get("/appointments/<int:appointment_id>")

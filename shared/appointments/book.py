@@ -24,6 +24,7 @@ from shared.clock import utcnow
 from shared.models import (
     Appointment,
     AppointmentRequest,
+    AppointmentSeries,
     AppointmentStatus,
     Client,
     Professional,
@@ -92,15 +93,17 @@ def book(uow, actor: Actor, booking_in: dict[str, Any], *, slug: str | None = No
 
 def create_appointment(effects: Effects, service: Service, client: Client, *, start: dt.datetime,
                        end: dt.datetime, status: AppointmentStatus, public: bool, audit_extra: dict[str, Any],
-                       notes: str | None = None,
-                       client_comment: str | None = None) -> tuple[Appointment, str]:
+                       notes: str | None = None, client_comment: str | None = None,
+                       series: AppointmentSeries | None = None) -> tuple[Appointment, str]:
     """The appointment row (written at once: its id is needed), its client link, its audit row and its
-    count; returns it with the link's token. `public`: booked by a client (the page, or a request)."""
+    count; returns it with the link's token. `public`: booked by a client (the page, or a request).
+    An occurrence of a `series` keeps `start` as its place in the series' pattern (recurrence_start)."""
     professional: Professional = effects.professional
     appointment = Appointment(
         professional_id=professional.id, client_id=client.id, service_id=service.id, start_datetime=start,
         end_datetime=end, status=status, notes=notes, client_comment=client_comment,
-        created_from_public_link=public)
+        created_from_public_link=public, series_id=series.id if series is not None else None,
+        recurrence_start=start if series is not None else None)
     effects.uow.session.add(appointment)
     effects.flush(effects.actor.policy.conflict(professional))
     token = effects.issue_link(appointment=appointment, expires_at=link_expiry(end))

@@ -7,7 +7,7 @@ did (a booking, a move, a cancellation, a request), never of what they did thems
 from __future__ import annotations
 
 from shared.appointments.effects import Effects
-from shared.models import Appointment, AppointmentRequest, AppointmentStatus, Client
+from shared.models import Appointment, AppointmentRequest, AppointmentSeries, AppointmentStatus, Client
 
 
 def booked(effects: Effects, appointment: Appointment, client: Client) -> None:
@@ -16,6 +16,13 @@ def booked(effects: Effects, appointment: Appointment, client: Client) -> None:
     effects.notify(kind, to_client=client.email, appointment=appointment)
     if effects.actor.policy.by_client:
         effects.notify("new_booking", appointment=appointment)
+
+
+def series_booked(effects: Effects, series: AppointmentSeries, first: Appointment, client: Client) -> None:
+    """A new weekly series: ONE e-mail for all its appointments (its calendar file repeats the first one);
+    reminders still come one per appointment."""
+    kind = "booking_confirmation" if first.status == AppointmentStatus.confirmed else "booking_received"
+    effects.notify(kind, to_client=client.email, appointment=first, payload={"series_id": series.id})
 
 
 def confirmed(effects: Effects, appointment: Appointment, client: Client) -> None:

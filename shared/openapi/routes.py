@@ -146,8 +146,11 @@ ROUTES: list[Route] = [
     # appointments
     Route("appointments", "GET", "/appointments", PROFESSIONAL, Page(appointments.AppointmentRead),
           query=appointments.AppointmentQuery),
-    Route("appointments", "POST", "/appointments", PROFESSIONAL, appointments.AppointmentRead, status=201,
+    Route("appointments", "POST", "/appointments", PROFESSIONAL,
+          (appointments.AppointmentRead, appointments.AppointmentSeriesRead), status=201,
           body=appointments.AppointmentCreate, problems=(404, 409, 429)),
+    Route("appointments", "GET", "/appointment-series/<int:series_id>", PROFESSIONAL,
+          appointments.AppointmentSeriesRead),
     Route("appointments", "GET", "/appointments/<int:appointment_id>", PROFESSIONAL,
           appointments.AppointmentRead),
     Route("appointments", "PUT", "/appointments/<int:appointment_id>", PROFESSIONAL,
