@@ -84,20 +84,24 @@ def get_appointment(appointment_id: int):
 @bp.put("/appointments/<int:appointment_id>")
 @require_professional
 def update_appointment(appointment_id: int):
-    """Reschedule, re-note, re-assign or change the status of one of the professional's appointments."""
+    """Change one appointment, or (?scope=following|all) the upcoming ones of its series."""
+    scope = parse_query(schemas.ScopeQuery)["scope"]
     appointment_in = parse_body(schemas.AppointmentUpdate)
     with unit_of_work() as uow:
-        appointment = update(uow, _actor(), appointment_id=appointment_id, appointment_in=appointment_in)
+        appointment = update(uow, _actor(), appointment_id=appointment_id, appointment_in=appointment_in,
+                             scope=scope)
     return dump(schemas.AppointmentRead, appointment)
 
 
 @bp.delete("/appointments/<int:appointment_id>")
 @require_professional
 def cancel_appointment(appointment_id: int):
-    """Cancel one of the professional's appointments (kept as cancelled_by_professional); {reason}?"""
+    """Cancel one appointment (or ?scope=following|all of its series), kept as cancelled; {reason}?"""
+    scope = parse_query(schemas.ScopeQuery)["scope"]
     cancel_in = _optional_body(schemas.AppointmentCancel)
     with unit_of_work() as uow:
-        appointment = cancel(uow, _actor(), appointment_id=appointment_id, reason=cancel_in.get("reason"))
+        appointment = cancel(uow, _actor(), appointment_id=appointment_id, reason=cancel_in.get("reason"),
+                             scope=scope)
     return dump(schemas.AppointmentRead, appointment)
 
 

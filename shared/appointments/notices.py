@@ -25,6 +25,26 @@ def series_booked(effects: Effects, series: AppointmentSeries, first: Appointmen
     effects.notify(kind, to_client=client.email, appointment=first, payload={"series_id": series.id})
 
 
+def series_changed(effects: Effects, series: AppointmentSeries, first: Appointment, client: Client, *,
+                   what: str, previous_start: str | None = None, reason: str | None = None) -> None:
+    """ONE e-mail for a change to several appointments of a series (`first`: the earliest changed), whose
+    calendar file carries the series as it now stands: `what` is "rescheduled", "confirmed" or
+    "cancelled"."""
+    payload = {"series_id": series.id}
+    if what == "rescheduled":
+        effects.notify("rescheduled", to_client=client.email, appointment=first,
+                       payload={**payload, "previous_start": previous_start})
+    elif what == "confirmed":
+        effects.notify("booking_confirmation", to_client=client.email, appointment=first, payload=payload)
+    elif first.status == AppointmentStatus.cancelled_by_professional:
+        effects.notify("cancelled_by_professional", to_client=client.email, appointment=first,
+                       payload={**payload, "reason": reason})
+    else:
+        effects.notify("cancellation_confirmation", to_client=client.email, appointment=first,
+                       payload=payload)
+        effects.notify("cancelled_by_client", appointment=first, payload=payload)
+
+
 def confirmed(effects: Effects, appointment: Appointment, client: Client) -> None:
     """A pending appointment the professional confirmed: now the client gets the confirmation."""
     effects.notify("booking_confirmation", to_client=client.email, appointment=appointment)

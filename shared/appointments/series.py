@@ -1,7 +1,8 @@
 """Book a weekly series: every occurrence is a real appointment, born through create_appointment(), all of
 them checked and written in one transaction, and the client hears of the series once.
 
-Changing a series (this occurrence, this and the following ones, or all) is series_changes.
+Changing a series (this occurrence, this and the following ones, or all) is the `scope` of update() and
+cancel().
 """
 
 from __future__ import annotations
