@@ -188,3 +188,16 @@ def test_a_series_conflict_is_a_409_listing_every_taken_start(http, uow, profess
     assert response.status_code == 409
     assert response.headers["Content-Type"].startswith("application/problem+json")
     assert response.json["conflicts"] == ["2030-09-24T10:00:00+02:00"]
+
+
+def test_the_bench_case_books_fifty_two_week_series_with_one_email_each(db_url, rows):
+    from tests.benchmarks.report import Report
+    from tests.benchmarks.series import REPEATS, WEEKS, series_booking
+
+    report = Report()
+    series_booking(report)
+
+    [row] = report.rows
+    assert row.case == "9" and f"for {WEEKS} appointments" in row.result
+    assert len(rows(m.AppointmentSeries)) == REPEATS and len(rows(m.Appointment)) == REPEATS * WEEKS
+    assert len(rows(m.Notification)) == REPEATS
