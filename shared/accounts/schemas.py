@@ -118,6 +118,8 @@ class SettingsUpdate(Schema):
     max_pending_public_bookings = StrictInteger(validate=validate.Range(1, 50))
     locale = fields.String(validate=validate.OneOf(["es", "en"]))
     embed_origins = fields.List(EmbedOrigin(), validate=validate.Length(max=MAX_EMBED_ORIGINS))
+    allow_client_series_cancel = JsonBoolean(metadata={
+        "description": "A client's link may cancel the rest of a weekly series at once (default false)."})
 
 
 SETTINGS_FIELDS = tuple(SettingsUpdate().fields)
@@ -137,6 +139,7 @@ class SettingsRead(Schema):
     max_pending_public_bookings = fields.Integer()
     locale = fields.String()
     embed_origins = fields.List(fields.String())
+    allow_client_series_cancel = fields.Boolean()
     updated_at = agenda_fields.AwareDateTime()
 
 
