@@ -231,6 +231,9 @@ class ProfessionalSettings(Base):
     require_email_confirmation: Mapped[bool] = mapped_column(Boolean, nullable=False,
                                                              server_default=text("true"))
     booking_hold_minutes: Mapped[int] = mapped_column(Integer, nullable=False, server_default="30")
+    # Whether a client's link may cancel the rest of a weekly series at once (else one occurrence at a time).
+    allow_client_series_cancel: Mapped[bool] = mapped_column(Boolean, nullable=False,
+                                                             server_default=text("false"))
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _updated()
 
@@ -333,6 +336,40 @@ class TimeOff(Base):
     updated_at: Mapped[dt.datetime] = _updated()
 
 
+class AppointmentSeries(Base):
+    """A weekly series: every `every_weeks` weeks at the local wall-clock time of `start_datetime` in
+    `timezone`, `count` times or until the local date `until`. Each occurrence is an appointment row."""
+
+    __tablename__ = "appointment_series"
+    __table_args__ = (
+        CheckConstraint("every_weeks BETWEEN 1 AND 4", name="every_weeks_range"),
+        CheckConstraint("count IS NULL OR count BETWEEN 2 AND 52", name="count_range"),
+        CheckConstraint("(count IS NULL) <> (until IS NULL)", name="count_or_until"),
+        ForeignKeyConstraint(["professional_id", "client_id"], ["clients.professional_id", "clients.id"],
+                             name="fk_appointment_series_client_same_professional",
+                             ondelete="SET NULL (client_id)"),
+        ForeignKeyConstraint(["professional_id", "service_id"], ["services.professional_id", "services.id"],
+                             name="fk_appointment_series_service_same_professional", ondelete="RESTRICT"),
+        Index("ix_appointment_series_professional_id", "professional_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="RESTRICT"),
+                                                 nullable=False)
+    client_id: Mapped[int | None] = mapped_column(BigInteger)
+    service_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    every_weeks: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    count: Mapped[int | None] = mapped_column(SmallInteger)
+    until: Mapped[dt.date | None] = mapped_column(Date)
+    # The first occurrence of the pattern (booked or skipped); its local time in `timezone` is the series'.
+    start_datetime: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The calendar invitation's SEQUENCE for the series as a whole (its UID: calendar.series_uid(id)).
+    sequence: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _updated()
+
+
 class Appointment(Base):
     __tablename__ = "appointments"
     __table_args__ = (
@@ -361,6 +398,8 @@ class Appointment(Base):
               text("start_datetime DESC")),
         Index("ix_appointments_client_id_start_datetime", "client_id", "start_datetime"),
         Index("ix_appointments_service_id_start_datetime", "service_id", "start_datetime"),
+        CheckConstraint("(series_id IS NULL) = (recurrence_start IS NULL)", name="series_occurrence"),
+        UniqueConstraint("series_id", "recurrence_start"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -388,6 +427,10 @@ class Appointment(Base):
     # came from, kept only while the hold is open (the limit on open holds per address counts it).
     hold_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     hold_client_key: Mapped[str | None] = mapped_column(String(64))
+    # The weekly series this appointment is an occurrence of (NULL: a single appointment), and the start it
+    # has in the series' pattern, wherever it was moved since: its calendar RECURRENCE-ID.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id", ondelete="RESTRICT"))
+    recurrence_start: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _updated()
 

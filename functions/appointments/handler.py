@@ -3,7 +3,7 @@
 from flask import Blueprint, request
 
 from shared import ratelimit
-from shared.appointments import queries, requests, schemas
+from shared.appointments import queries, requests, schemas, series
 from shared.appointments.actors import Actor
 from shared.appointments.book import book
 from shared.appointments.status import cancel
@@ -51,13 +51,25 @@ def list_appointments():
 @bp.post("/appointments")
 @require_professional
 def create_appointment():
-    """Book a client (existing or new) into one of the professional's services."""
+    """Book a client into one of the professional's services, once or weekly (`recurrence`)."""
     appointment_in = parse_body(schemas.AppointmentCreate)
     ratelimit.hit("appointments_created", str(current_principal().professional_id),
                   detail="Too many new appointments today; try again tomorrow.")
     with unit_of_work() as uow:
+        if "recurrence" in appointment_in:
+            booked = series.book_series(uow, _actor(), appointment_in)
+            return created(dump(schemas.AppointmentSeriesRead, booked), f"/appointment-series/{booked.id}")
         appointment = book(uow, _actor(), appointment_in)
     return created(dump(schemas.AppointmentRead, appointment), f"/appointments/{appointment.id}")
+
+
+@bp.get("/appointment-series/<int:series_id>")
+@require_professional
+def get_appointment_series(series_id: int):
+    """Show one of the professional's weekly series with its appointments."""
+    with unit_of_work() as uow:
+        found = series.get(uow, _actor(), series_id=series_id)
+    return dump(schemas.AppointmentSeriesRead, found)
 
 
 @bp.get("/appointments/<int:appointment_id>")
@@ -72,20 +84,24 @@ def get_appointment(appointment_id: int):
 @bp.put("/appointments/<int:appointment_id>")
 @require_professional
 def update_appointment(appointment_id: int):
-    """Reschedule, re-note, re-assign or change the status of one of the professional's appointments."""
+    """Change one appointment, or (?scope=following|all) the upcoming ones of its series."""
+    scope = parse_query(schemas.ScopeQuery)["scope"]
     appointment_in = parse_body(schemas.AppointmentUpdate)
     with unit_of_work() as uow:
-        appointment = update(uow, _actor(), appointment_id=appointment_id, appointment_in=appointment_in)
+        appointment = update(uow, _actor(), appointment_id=appointment_id, appointment_in=appointment_in,
+                             scope=scope)
     return dump(schemas.AppointmentRead, appointment)
 
 
 @bp.delete("/appointments/<int:appointment_id>")
 @require_professional
 def cancel_appointment(appointment_id: int):
-    """Cancel one of the professional's appointments (kept as cancelled_by_professional); {reason}?"""
+    """Cancel one appointment (or ?scope=following|all of its series), kept as cancelled; {reason}?"""
+    scope = parse_query(schemas.ScopeQuery)["scope"]
     cancel_in = _optional_body(schemas.AppointmentCancel)
     with unit_of_work() as uow:
-        appointment = cancel(uow, _actor(), appointment_id=appointment_id, reason=cancel_in.get("reason"))
+        appointment = cancel(uow, _actor(), appointment_id=appointment_id, reason=cancel_in.get("reason"),
+                             scope=scope)
     return dump(schemas.AppointmentRead, appointment)
 
 

@@ -12,7 +12,7 @@ from shared.appointments.reschedule import reschedule
 from shared.appointments.status import cancel
 from shared.appointments.views import ClientRequestView
 from shared.db import unit_of_work
-from shared.http import accepted, client_address, created, current_request_id, dump, parse_body
+from shared.http import accepted, client_address, created, current_request_id, dump, parse_body, parse_query
 from shared.models import AppointmentStatus
 
 bp = Blueprint("public_booking", __name__)
@@ -83,10 +83,11 @@ def confirm_booking(token: str):
 
 @bp.post("/appointments/cancel/<token>")
 def cancel_appointment(token: str):
-    """Cancel by the client through their link (repeating it is harmless), within the policy."""
+    """Cancel through the client's link (?scope=following: the rest of its series), within the policy."""
     limit_token_use()
+    scope = parse_query(schemas.ScopeQuery)["scope"]
     with unit_of_work() as uow:
-        view = cancel(uow, _actor(), token=token)
+        view = cancel(uow, _actor(), token=token, scope=scope)
     return dump(schemas.PublicAppointmentRead, view)
 
 

@@ -120,6 +120,8 @@ class SettingsUpdate(Schema):
     embed_origins = fields.List(EmbedOrigin(), validate=validate.Length(max=MAX_EMBED_ORIGINS))
     require_email_confirmation = JsonBoolean()
     booking_hold_minutes = StrictInteger(validate=validate.Range(5, 1440))
+    allow_client_series_cancel = JsonBoolean(metadata={
+        "description": "A client's link may cancel the rest of a weekly series at once (default false)."})
 
 
 SETTINGS_FIELDS = tuple(SettingsUpdate().fields)
@@ -143,6 +145,7 @@ class SettingsRead(Schema):
         "description": "A public booking holds its slot until the client confirms it from their email."})
     booking_hold_minutes = fields.Integer(metadata={
         "description": "How long a held booking waits for the client's confirmation."})
+    allow_client_series_cancel = fields.Boolean()
     updated_at = agenda_fields.AwareDateTime()
 
 

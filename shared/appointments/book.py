@@ -25,6 +25,7 @@ from shared.clock import utcnow
 from shared.models import (
     Appointment,
     AppointmentRequest,
+    AppointmentSeries,
     AppointmentStatus,
     Client,
     Professional,
@@ -107,16 +108,20 @@ def create_appointment(effects: Effects, service: Service, client: Client, *, st
                        end: dt.datetime, now: dt.datetime, status: AppointmentStatus, public: bool,
                        audit_extra: dict[str, Any], notes: str | None = None,
                        client_comment: str | None = None, hold_expires_at: dt.datetime | None = None,
-                       hold_client_key: str | None = None) -> tuple[Appointment, str]:
+                       hold_client_key: str | None = None,
+                       series: AppointmentSeries | None = None) -> tuple[Appointment, str]:
     """The appointment row (written at once: its id is needed), its client link, its audit row and its
     count; returns it with the link's token. `public`: booked by a client (the page, or a request). A held
-    booking's link lasts as long as the hold (its confirmation extends it)."""
+    booking's link lasts as long as the hold (its confirmation extends it). An occurrence of a `series`
+    keeps `start` as its place in the series' pattern (recurrence_start)."""
     professional: Professional = effects.professional
     holds.release_expired(effects, start=start, end=end, now=now)
     appointment = Appointment(
         professional_id=professional.id, client_id=client.id, service_id=service.id, start_datetime=start,
         end_datetime=end, status=status, notes=notes, client_comment=client_comment,
-        created_from_public_link=public, hold_expires_at=hold_expires_at, hold_client_key=hold_client_key)
+        created_from_public_link=public, hold_expires_at=hold_expires_at, hold_client_key=hold_client_key,
+        series_id=series.id if series is not None else None,
+        recurrence_start=start if series is not None else None)
     effects.uow.session.add(appointment)
     effects.flush(effects.actor.policy.conflict(professional))
     token = effects.issue_link(appointment=appointment, expires_at=hold_expires_at or link_expiry(end))

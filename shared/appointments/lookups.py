@@ -16,11 +16,13 @@ from sqlalchemy.orm import joinedload
 
 from shared import linktokens
 from shared.accounts import slugs
-from shared.errors import LinkExpired, NotFound
+from shared.errors import Conflict, LinkExpired, NotFound
 from shared.fields import MAX_ID
 from shared.models import (
+    ACTIVE_STATUSES,
     Appointment,
     AppointmentRequest,
+    AppointmentSeries,
     Client,
     Professional,
     PublicLink,
@@ -233,3 +235,33 @@ def changing(session, actor, *, appointment_id: int | None = None, token: str | 
         return linked.professional, linked_appointment(session, linked, lock=True)
     owner = professional(session, actor.professional_id)
     return owner, appointment(session, professional_id=owner.id, appointment_id=appointment_id, lock=True)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The appointments a change to one occurrence reaches: `series` is None for that one alone."""
+
+    series: AppointmentSeries | None
+    appointments: list[Appointment]
+
+
+def reach(session, appointment: Appointment, scope: str, now: dt.datetime) -> Reach:
+    """What `scope` ("this", "following" or "all") reaches from a locked appointment: the appointment alone
+    (scope "this", or an appointment of no series), else the series (locked: changes to one series take
+    turns) and its upcoming active appointments (locked, in the pattern's order), from this one's place
+    on ("following") or all of them. Past, completed and cancelled appointments are never reached."""
+    if scope == "this" or appointment.series_id is None:
+        return Reach(None, [appointment])
+    series = session.scalar(select(AppointmentSeries).where(AppointmentSeries.id == appointment.series_id)
+                            .with_for_update())
+    query = (appointments_of(appointment.professional_id)
+             .where(Appointment.series_id == series.id, Appointment.status.in_(ACTIVE_STATUSES),
+                    Appointment.start_datetime > now)
+             .order_by(Appointment.recurrence_start).with_for_update(of=Appointment))
+    if scope == "following":
+        query = query.where(Appointment.recurrence_start >= appointment.recurrence_start)
+    found = list(session.scalars(query).unique())
+    if not found:
+        raise Conflict("No upcoming appointment of the series is left to change.",
+                       slug="invalid-status-change", current_status=appointment.status.value)
+    return Reach(series, found)

@@ -7,7 +7,7 @@ did (a booking, a move, a cancellation, a request), never of what they did thems
 from __future__ import annotations
 
 from shared.appointments.effects import Effects
-from shared.models import Appointment, AppointmentRequest, AppointmentStatus, Client
+from shared.models import Appointment, AppointmentRequest, AppointmentSeries, AppointmentStatus, Client
 
 
 def booked(effects: Effects, appointment: Appointment, client: Client) -> None:
@@ -22,6 +22,33 @@ def held(effects: Effects, appointment: Appointment, client: Client) -> None:
     """A booking held for the client's confirmation: only the client hears, with the link that confirms it
     (the professional hears of it once it is confirmed, as of any booking)."""
     effects.notify("booking_hold", to_client=client.email, appointment=appointment)
+
+
+def series_booked(effects: Effects, series: AppointmentSeries, first: Appointment, client: Client) -> None:
+    """A new weekly series: ONE e-mail for all its appointments (its calendar file repeats the first one);
+    reminders still come one per appointment."""
+    kind = "booking_confirmation" if first.status == AppointmentStatus.confirmed else "booking_received"
+    effects.notify(kind, to_client=client.email, appointment=first, payload={"series_id": series.id})
+
+
+def series_changed(effects: Effects, series: AppointmentSeries, first: Appointment, client: Client, *,
+                   what: str, previous_start: str | None = None, reason: str | None = None) -> None:
+    """ONE e-mail for a change to several appointments of a series (`first`: the earliest changed), whose
+    calendar file carries the series as it now stands: `what` is "rescheduled", "confirmed" or
+    "cancelled"."""
+    payload = {"series_id": series.id}
+    if what == "rescheduled":
+        effects.notify("rescheduled", to_client=client.email, appointment=first,
+                       payload={**payload, "previous_start": previous_start})
+    elif what == "confirmed":
+        effects.notify("booking_confirmation", to_client=client.email, appointment=first, payload=payload)
+    elif first.status == AppointmentStatus.cancelled_by_professional:
+        effects.notify("cancelled_by_professional", to_client=client.email, appointment=first,
+                       payload={**payload, "reason": reason})
+    else:
+        effects.notify("cancellation_confirmation", to_client=client.email, appointment=first,
+                       payload=payload)
+        effects.notify("cancelled_by_client", appointment=first, payload=payload)
 
 
 def confirmed(effects: Effects, appointment: Appointment, client: Client) -> None:

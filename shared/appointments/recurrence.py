@@ -53,3 +53,10 @@ def occurrences_until_overflow(*, first_start: dt.datetime, zone: ZoneInfo, ever
     """True when `until` lies beyond the MAX_COUNT-th occurrence, so the series would be cut short."""
     wall = local_start(first_start, zone)
     return (wall + dt.timedelta(weeks=every_weeks * MAX_COUNT)).date() <= until
+
+
+def shifted(place: dt.datetime, zone: ZoneInfo, *, days: int, wall_time: dt.time) -> dt.datetime:
+    """An occurrence's new start when its series moves: `days` after its place in the pattern (a local
+    date), at the new local `wall_time`, so every moved occurrence keeps one wall-clock time across DST."""
+    day = place.astimezone(zone).date() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, wall_time).replace(tzinfo=zone).astimezone(dt.UTC)

@@ -32,10 +32,11 @@ def reschedule(uow, actor: Actor, *, start_datetime: dt.datetime, appointment_id
 
 
 def move(effects: Effects, appointment: Appointment, client: Client, start: dt.datetime, *,
-         now: dt.datetime) -> None:
+         now: dt.datetime, notify: bool = True) -> None:
     """The step every reschedule takes (the caller has checked the status and the window): the time is
     one the actor may take, the end follows the service, the calendar sequence goes up, the links last
-    until the new end, both sides hear as the policy says, and the audit trail records it."""
+    until the new end, both sides hear as the policy says (unless the caller tells them of a whole batch
+    at once: `notify` False), and the audit trail records it."""
     policy, professional = effects.actor.policy, effects.professional
     end = start + dt.timedelta(minutes=appointment.service.duration_minutes)
     rules.check_time(effects.uow.session, policy, professional, appointment.service, start=start, end=end,
@@ -46,7 +47,8 @@ def move(effects: Effects, appointment: Appointment, client: Client, start: dt.d
     appointment.sequence += 1
     effects.flush(policy.conflict(professional))
     effects.extend_links(appointment)
-    notices.rescheduled(effects, appointment, client, previous_start=previous_start.isoformat())
+    if notify:
+        notices.rescheduled(effects, appointment, client, previous_start=previous_start.isoformat())
     effects.audit("appointment.rescheduled", entity=appointment, metadata={
         "previous_start": previous_start.isoformat(), "start": appointment.start_datetime.isoformat(),
         "by_client": policy.by_client})

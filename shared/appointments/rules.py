@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select, text
 
 from shared.appointments import lookups
 from shared.appointments.actors import Policy
@@ -135,3 +135,39 @@ def check_movable(policy: Policy, appointment: Appointment) -> None:
     """Only a pending or confirmed appointment can get a new time."""
     if appointment.status not in ACTIVE_STATUSES:
         raise policy.not_movable(appointment)
+
+
+_TAKEN_TIMES = text("""
+SELECT o.n - 1 FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[])) WITH ORDINALITY
+    AS o(start_datetime, end_datetime, n)
+WHERE EXISTS (SELECT 1 FROM appointments a
+              WHERE a.professional_id = :professional_id
+                AND (a.status IN ('pending', 'confirmed') OR (a.status = 'held' AND a.hold_expires_at > :now))
+                AND a.start_datetime < o.end_datetime AND a.end_datetime > o.start_datetime
+                AND a.id <> ALL(CAST(:moving AS bigint[])))
+   OR EXISTS (SELECT 1 FROM time_off t
+              WHERE t.professional_id = :professional_id
+                AND t.start_datetime < o.end_datetime AND t.end_datetime > o.start_datetime)
+ORDER BY 1
+""")
+
+
+def taken_times(session, professional: Professional, times: list[tuple[dt.datetime, dt.datetime]], *,
+                now: dt.datetime, moving: list[int] = ()) -> list[int]:
+    """The positions in `times` ([start, end) pairs) that another active appointment (or a hold not yet
+    expired at `now`) or the professional's time off overlaps, all of them in one statement: a series is
+    checked as a whole, and every clash is named. The appointments `moving` (those a change moves) are not
+    in their own way."""
+    if not times:
+        return []
+    return list(session.scalars(_TAKEN_TIMES, {
+        "professional_id": professional.id, "starts": [start for start, _ in times],
+        "ends": [end for _, end in times], "moving": list(moving), "now": now}))
+
+
+def series_conflict(professional: Professional, starts: list[dt.datetime]) -> Conflict:
+    """The 409 for a series (or a change to one) some of whose times are taken: every such start, in the
+    professional's zone."""
+    named = [local(start, professional.timezone).isoformat() for start in starts]
+    return Conflict(f"{len(named)} of the times overlap another appointment or time off.", slug="overlap",
+                    conflicts=named)

@@ -7,6 +7,7 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared import fields as agenda_fields
+from shared.appointments.recurrence import MAX_COUNT, MAX_EVERY_WEEKS, MIN_COUNT, MIN_EVERY_WEEKS
 from shared.fields import EARLIEST_YEAR, LATEST_YEAR, MAX_ID, PeriodQuery, QueryInteger, Text, prose
 from shared.models import AppointmentStatus, DefaultAppointmentStatus, RequestStatus
 
@@ -15,6 +16,8 @@ PHONE_LENGTH = 40
 NOTES_LENGTH = 10000
 PUBLIC_COMMENT_LENGTH = 2000
 REASON_LENGTH = 1000
+SCOPE_THIS, SCOPE_FOLLOWING, SCOPE_ALL = "this", "following", "all"
+SCOPES = (SCOPE_THIS, SCOPE_FOLLOWING, SCOPE_ALL)
 
 
 class BookingDateTime(agenda_fields.AwareDateTime):
@@ -61,6 +64,21 @@ class ClientInline(Schema):
     phone = _phone()
 
 
+class RecurrenceCreate(Schema):
+    """A weekly series: every 1-4 weeks at the first start's local time, `count` times (2-52) or `until` a
+    local date (inclusive; at most 52 appointments)."""
+
+    every_weeks = fields.Integer(strict=True, required=True,
+                                 validate=validate.Range(min=MIN_EVERY_WEEKS, max=MAX_EVERY_WEEKS))
+    count = fields.Integer(strict=True, validate=validate.Range(min=MIN_COUNT, max=MAX_COUNT))
+    until = fields.Date()
+
+    @validates_schema
+    def _count_or_until(self, data, **kwargs):
+        if ("count" in data) == ("until" in data):
+            raise ValidationError("Give either count or until.", "count")
+
+
 class AppointmentCreate(Schema):
     service_id = _id(required=True)
     start_datetime = BookingDateTime(required=True)
@@ -68,11 +86,25 @@ class AppointmentCreate(Schema):
     client = fields.Nested(ClientInline)
     notes = prose(NOTES_LENGTH)
     status = fields.String(validate=validate.OneOf([s.value for s in DefaultAppointmentStatus]))
+    recurrence = fields.Nested(RecurrenceCreate, metadata={
+        "description": "Book a weekly series from start_datetime on (answered with the series)."})
+    skip_conflicts = fields.Boolean(metadata={
+        "description": "With recurrence: book the free times and list the taken ones as `skipped`, "
+                       "instead of refusing the whole series."})
 
     @validates_schema
     def _one_client(self, data, **kwargs):
         if ("client_id" in data) == ("client" in data):
             raise ValidationError("Give either client_id or client {name, email, phone}.", "client_id")
+        if "skip_conflicts" in data and "recurrence" not in data:
+            raise ValidationError("skip_conflicts goes with recurrence.", "skip_conflicts")
+
+
+class ScopeQuery(Schema):
+    """Which appointments of a series a change or a cancellation reaches: this one (the default), this and
+    the following ones, or all of them (past and completed ones are never changed)."""
+
+    scope = fields.String(load_default=SCOPE_THIS, validate=validate.OneOf(SCOPES))
 
 
 # A hold becomes active through the client's confirmation and expired through the sweep, never by hand.
@@ -145,6 +177,26 @@ class AppointmentRead(Schema):
     hold_expires_at = agenda_fields.AwareDateTime(allow_none=True, metadata={
         "description": "A held booking (status held): until when it waits for the client's email "
                        "confirmation."})
+    created_at = agenda_fields.AwareDateTime()
+    updated_at = agenda_fields.AwareDateTime()
+    series_id = fields.Integer(allow_none=True, metadata={
+        "description": "The weekly series this appointment belongs to (null for a single appointment)."})
+
+
+class AppointmentSeriesRead(Schema):
+    """A weekly series: its pattern, its appointments and the starts it skipped."""
+
+    id = fields.Integer()
+    service_id = fields.Integer()
+    client_id = fields.Integer(allow_none=True)
+    every_weeks = fields.Integer()
+    count = fields.Integer(allow_none=True)
+    until = fields.Date(allow_none=True)
+    timezone = fields.String()
+    start_datetime = agenda_fields.AwareDateTime(metadata={"description": "The first start of the pattern."})
+    appointments = fields.List(fields.Nested(AppointmentRead))
+    skipped = fields.List(agenda_fields.AwareDateTime(), metadata={
+        "description": "Starts of the pattern with no appointment (taken when the series was booked)."})
     created_at = agenda_fields.AwareDateTime()
     updated_at = agenda_fields.AwareDateTime()
 

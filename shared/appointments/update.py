@@ -5,33 +5,48 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from shared.appointments import lookups, rules
+from shared.appointments import lookups, notices, rules
 from shared.appointments.actors import Actor
 from shared.appointments.effects import Effects, link_expiry
+from shared.appointments.recurrence import shifted
 from shared.appointments.reschedule import move
 from shared.appointments.states import check_transition
 from shared.appointments.status import apply_status
 from shared.appointments.views import AppointmentView, answer
 from shared.clock import utcnow
 from shared.errors import Conflict
-from shared.models import ACTIVE_STATUSES, AppointmentStatus
+from shared.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Client
 
 
-def update(uow, actor: Actor, *, appointment_id: int, appointment_in: dict[str, Any],
+def update(uow, actor: Actor, *, appointment_id: int, appointment_in: dict[str, Any], scope: str = "this",
            now: dt.datetime | None = None) -> AppointmentView:
-    """Re-assign, re-note, reschedule or change the status of one of the professional's appointments.
+    """Re-assign, re-note, reschedule or change the status of one of the professional's appointments, or
+    (`scope` "following" or "all") of the upcoming ones of its weekly series.
 
     Giving the current value again changes nothing (no side effects). A new time keeps the no-overlap
     rule, re-derives the end and bumps the calendar sequence; it is only possible while the appointment is
     pending or confirmed and cannot be combined with cancelling or completing.
     """
     now = utcnow(now)
-    session = uow.session
-    policy = actor.policy
-    professional, appointment = lookups.changing(session, actor, appointment_id=appointment_id, now=now)
-    client = appointment.client
+    professional, appointment = lookups.changing(uow.session, actor, appointment_id=appointment_id, now=now)
+    reached = lookups.reach(uow.session, appointment, scope, now)
+    effects = Effects(uow, actor, professional)
+    if reached.series is None:
+        client = change(effects, appointment, appointment_in, now=now)
+    else:
+        client = _change_series(effects, reached, appointment, appointment_in, now=now)
+    return effects.commit(actor.policy.conflict(professional), lambda: answer(
+        actor.policy, appointment, professional, appointment.service, client, now=now))
 
+
+def change(effects: Effects, appointment: Appointment, appointment_in: dict[str, Any], *, now: dt.datetime,
+           notify: bool = True) -> Client:
+    """The professional's edit of one (locked) appointment, as update() and a change to a series make it;
+    returns the appointment's client. `notify` False: the caller tells the client of a whole batch."""
+    session, policy = effects.uow.session, effects.actor.policy
+    client = appointment.client
     target = appointment_in.get("status")
     status_changes = target is not None and check_transition(
         appointment.status, target, start=appointment.start_datetime, now=now)
@@ -43,10 +58,9 @@ def update(uow, actor: Actor, *, appointment_id: int, appointment_in: dict[str, 
         raise Conflict("Reschedule and cancel or complete in separate requests.",
                        slug="invalid-status-change", current_status=appointment.status.value)
 
-    effects = Effects(uow, actor, professional)
     changed: list[str] = []
     if "client_id" in appointment_in and appointment_in["client_id"] != appointment.client_id:
-        client = lookups.client(session, professional_id=professional.id,
+        client = lookups.client(session, professional_id=appointment.professional_id,
                                 client_id=appointment_in["client_id"])
         appointment.client_id = client.id
         changed.append("client_id")
@@ -54,15 +68,68 @@ def update(uow, actor: Actor, *, appointment_id: int, appointment_in: dict[str, 
         appointment.notes = appointment_in["notes"]
         changed.append("notes")
     if moves:
-        move(effects, appointment, client, new_start, now=now)
+        move(effects, appointment, client, new_start, now=now, notify=notify)
     if status_changes:
         apply_status(effects, appointment, client, AppointmentStatus(target), now=now,
-                     reason=appointment_in.get("reason"))
+                     reason=appointment_in.get("reason"), notify=notify)
     if "client_id" in changed:
         # The previous client's link must not manage someone else's appointment; the new client gets one.
         effects.revoke_links(appointment, now)
         effects.issue_link(appointment=appointment, expires_at=link_expiry(appointment.end_datetime))
     if changed:
         effects.audit("appointment.updated", entity=appointment, metadata={"fields": changed})
-    return effects.commit(policy.conflict(professional), lambda: answer(
-        policy, appointment, professional, appointment.service, client, now=now))
+    return client
+
+
+def _change_series(effects: Effects, reached: lookups.Reach, appointment: Appointment,
+                   appointment_in: dict[str, Any], *, now: dt.datetime) -> Client:
+    """The same edit to every reached appointment of a series, all or nothing, and ONE e-mail for them.
+
+    A new start moves each one as the addressed one moves: by the same number of days from its place in
+    the pattern, to the same local time. Every new time is checked at once (any clash: 409 naming all of
+    them); they are written from the far end of the move, so none lands on a sibling not yet moved."""
+    series, targets = reached.series, reached.appointments
+    professional = effects.professional
+    each = [dict(appointment_in) for _ in targets]
+    new_start = appointment_in.get("start_datetime")
+    if new_start is not None:
+        zone = ZoneInfo(professional.timezone)
+        wanted = new_start.astimezone(zone)
+        days = (wanted.date() - appointment.recurrence_start.astimezone(zone).date()).days
+        for target, target_in in zip(targets, each, strict=True):
+            target_in["start_datetime"] = shifted(target.recurrence_start, zone, days=days,
+                                                  wall_time=wanted.time().replace(tzinfo=None))
+        duration = dt.timedelta(minutes=appointment.service.duration_minutes)
+        times = [(t["start_datetime"], t["start_datetime"] + duration) for t in each]
+        taken = rules.taken_times(effects.uow.session, professional, times, now=now,
+                                  moving=[t.id for t in targets])
+        if taken:
+            raise rules.series_conflict(professional, [times[i][0] for i in taken])
+        if each and each[0]["start_datetime"] > targets[0].start_datetime:
+            targets, each = targets[::-1], each[::-1]
+    previous = {target.id: target.start_datetime for target in targets}
+    clients = [change(effects, target, target_in, now=now, notify=False)
+               for target, target_in in zip(targets, each, strict=True)]
+    first = min(targets, key=lambda a: a.recurrence_start)
+    client = clients[targets.index(first)]
+    if "client_id" in appointment_in:
+        series.client_id = client.id  # the series' upcoming appointments are the new client's
+    what = _what_changed(appointment_in, moved=any(t.start_datetime != previous[t.id] for t in targets))
+    if what:
+        series.sequence += 1
+        notices.series_changed(effects, series, first, client, what=what, reason=appointment_in.get("reason"),
+                               previous_start=previous[first.id].astimezone(dt.UTC).isoformat())
+    return clients[targets.index(appointment)] if appointment in targets else appointment.client
+
+
+def _what_changed(appointment_in: dict[str, Any], *, moved: bool) -> str | None:
+    """What the client is told of a change to a series: a move, a confirmation, a cancellation, or
+    nothing (notes, another client, completed...)."""
+    if moved:
+        return "rescheduled"
+    status = appointment_in.get("status")
+    if status == AppointmentStatus.confirmed:
+        return "confirmed"
+    if status == AppointmentStatus.cancelled_by_professional:
+        return "cancelled"
+    return None

@@ -11,6 +11,7 @@ from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentRequest,
+    AppointmentSeries,
     AppointmentStatus,
     Client,
     Professional,
@@ -61,6 +62,7 @@ class AppointmentView:
     hold_expires_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    series_id: int | None = None
 
 
 def appointment_view(appointment: Appointment, timezone: str, *, client: Client | None = None,
@@ -76,7 +78,39 @@ def appointment_view(appointment: Appointment, timezone: str, *, client: Client 
         created_from_public_link=a.created_from_public_link, cancelled_at=local(a.cancelled_at, timezone),
         hold_expires_at=local(a.hold_expires_at, timezone) if a.status == AppointmentStatus.held else None,
         created_at=local(a.created_at, timezone), updated_at=local(a.updated_at, timezone),
+        series_id=a.series_id,
     )
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    """A weekly series for its professional (AppointmentSeriesRead): the pattern, its appointments (by
+    start) and the starts of the pattern that have no appointment (skipped when it was booked)."""
+
+    id: int
+    service_id: int
+    client_id: int | None
+    every_weeks: int
+    count: int | None
+    until: dt.date | None
+    timezone: str
+    start_datetime: dt.datetime
+    appointments: list[AppointmentView]
+    skipped: list[dt.datetime]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def series_view(series: AppointmentSeries, appointments: list[AppointmentView],
+                skipped: list[dt.datetime]) -> SeriesView:
+    zone = series.timezone
+    return SeriesView(
+        id=series.id, service_id=series.service_id, client_id=series.client_id,
+        every_weeks=series.every_weeks, count=series.count, until=series.until, timezone=zone,
+        start_datetime=local(series.start_datetime, zone),
+        appointments=sorted(appointments, key=lambda a: a.start_datetime),
+        skipped=[local(moment, zone) for moment in sorted(skipped)],
+        created_at=local(series.created_at, zone), updated_at=local(series.updated_at, zone))
 
 
 @dataclass(frozen=True)

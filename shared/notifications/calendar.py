@@ -39,6 +39,17 @@ class WeeklyRule:
     excluded: tuple[datetime, ...] = ()
 
 
+@dataclass(frozen=True)
+class Override:
+    """One occurrence of a series that no longer keeps its place: moved from `recurrence_id` (its start in
+    the pattern) to [start, end), with its own SEQUENCE."""
+
+    recurrence_id: datetime
+    start: datetime
+    end: datetime
+    sequence: int
+
+
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("calendar times must be timezone-aware")
@@ -83,10 +94,13 @@ def appointment_event(*, uid: str, sequence: int, start: datetime, end: datetime
 def build_ics(*, method: str, uid: str, sequence: int, start: datetime, end: datetime, summary: str,
               description: str, location: str | None = None, organizer_email: str, organizer_name: str,
               attendee_email: str, attendee_name: str, stamp: datetime, timezone: str | None = None,
-              rule: WeeklyRule | None = None, recurrence_id: datetime | None = None) -> bytes:
+              rule: WeeklyRule | None = None, recurrence_id: datetime | None = None,
+              overrides: tuple[Override, ...] = ()) -> bytes:
     """One VEVENT in a VCALENDAR; `sequence` must grow with every change sent for the same `uid`.
 
     A series or one of its occurrences needs the professional's `timezone` (written with a VTIMEZONE).
+    A series (`rule`) may carry `overrides`: one more VEVENT (same UID, a RECURRENCE-ID) per moved
+    occurrence, so the file stands for the series exactly as it is.
     """
     if method not in METHODS:
         raise ValueError(f"method must be REQUEST or CANCEL, got {method!r}")
@@ -105,6 +119,11 @@ def build_ics(*, method: str, uid: str, sequence: int, start: datetime, end: dat
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
     calendar.add_component(event)
+    for moved in overrides:
+        calendar.add_component(appointment_event(
+            uid=uid, sequence=moved.sequence, start=moved.start, end=moved.end, summary=summary,
+            status=METHODS[method], stamp=stamp, description=description, location=location, zone=zone,
+            recurrence_id=moved.recurrence_id))
     if zone is not None:
         calendar.add_missing_timezones()
     return calendar.to_ical()

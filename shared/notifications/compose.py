@@ -12,6 +12,7 @@ from shared.notifications.calendar import appointment_uid, build_ics
 from shared.notifications.context import Letter, Undeliverable, build_letter
 from shared.notifications.mime import build_message
 from shared.notifications.render import render_email
+from shared.notifications.series_invites import series_ics
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,10 @@ def compose(session, notification_id: int, *, now: dt.datetime, settings) -> Out
     letter = build_letter(session, notification, now=now, public_base_url=settings.public_base_url)
     rendered = render_email(letter.kind, letter.locale, letter.context)
     try:
-        ics = _calendar(letter, now) if letter.invite else None
+        method, ics = _calendar(session, letter, notification, now) if letter.invite else (None, None)
         raw = build_message(
             sender=settings.email_sender, to=letter.recipient, subject=rendered.subject, text=rendered.text,
-            html=rendered.html, ics=ics, ics_method=letter.invite.method if letter.invite else None,
+            html=rendered.html, ics=ics, ics_method=method,
             reply_to=letter.reply_to, sender_name=on_behalf_name(letter.sender_name, settings.email_sender),
             message_id=_message_id(notification, settings.email_sender), date=now,
         )
@@ -50,16 +51,19 @@ def on_behalf_name(name: str | None, sender: str) -> str | None:
     return f"{name} via {platform}"
 
 
-def _calendar(letter: Letter, now: dt.datetime) -> bytes:
+def _calendar(session, letter: Letter, notification: Notification, now: dt.datetime) -> tuple[str, bytes]:
+    """(method, file): one appointment's event, or under its series' UID for an occurrence of a series."""
     invite = letter.invite
     appointment = invite.appointment
-    return build_ics(
+    common = {"summary": invite.summary, "description": invite.description,
+              "organizer_email": invite.organizer_email, "organizer_name": invite.organizer_name,
+              "attendee_email": invite.attendee_email, "attendee_name": invite.attendee_name, "stamp": now}
+    if appointment.series_id is not None:
+        return series_ics(session, appointment, method=invite.method,
+                          whole="series_id" in (notification.payload or {}), **common)
+    return invite.method, build_ics(
         method=invite.method, uid=appointment_uid(appointment.id), sequence=appointment.sequence,
-        start=appointment.start_datetime, end=appointment.end_datetime, summary=invite.summary,
-        description=invite.description, organizer_email=invite.organizer_email,
-        organizer_name=invite.organizer_name, attendee_email=invite.attendee_email,
-        attendee_name=invite.attendee_name, stamp=now,
-    )
+        start=appointment.start_datetime, end=appointment.end_datetime, **common)
 
 
 def _message_id(notification: Notification, sender: str) -> str:

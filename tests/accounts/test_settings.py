@@ -11,7 +11,7 @@ DEFAULTS = {
     "reminder_time_before_appointment_minutes": 1440, "default_appointment_status": "confirmed",
     "allow_public_booking": True, "email_notification_enabled": True, "slot_interval_minutes": None,
     "buffer_minutes": 0, "minimum_notice_minutes": 120, "max_pending_public_bookings": 3, "locale": "es",
-    "embed_origins": [],
+    "embed_origins": [], "allow_client_series_cancel": False,
 }
 
 
@@ -153,3 +153,11 @@ def test_at_most_ten_embed_origins(pro, client, auth_headers):
     assert too_many.status_code == 422
     assert client.put("/settings", headers=auth_headers(pro),
                       json={"embed_origins": origins[:10]}).status_code == 200
+
+
+def test_a_professional_may_let_clients_cancel_the_rest_of_a_series(pro, client, auth_headers):
+    response = client.put("/settings", headers=auth_headers(pro), json={"allow_client_series_cancel": True})
+
+    assert response.status_code == 200 and response.get_json()["allow_client_series_cancel"] is True
+    refused = client.put("/settings", headers=auth_headers(pro), json={"allow_client_series_cancel": "yes"})
+    assert refused.status_code == 422

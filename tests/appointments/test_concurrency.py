@@ -142,3 +142,35 @@ def test_concurrent_bookings_by_one_new_client_create_one_client_and_respect_the
     assert Counter(r.status for r in replies) == {201: 3, 409: 7}, _unexpected(replies)
     assert all("upcoming bookings" in r.body["detail"] for r in replies if r.status == 409)
     assert count(m.Client) == 1 and count(m.Appointment) == 3
+
+
+def test_concurrent_series_and_single_bookings_into_the_same_times_never_overlap(live_server, uow,
+                                                                                 professional, count, rows):
+    service = make_service(uow.session, professional, duration_minutes=60)
+    uow.commit()
+    first = at(future_weekday(), 10)
+    headers = headers_for(professional)
+    series_in = [("POST", "/appointments", {
+        "service_id": service.id, "start_datetime": first.isoformat(),
+        "client": {"name": f"Series {i}", "email": f"series{i}@example.com"},
+        "recurrence": {"every_weeks": 1, "count": 6}}, headers) for i in range(10)]
+    # Single bookings into weeks 2, 4 and 6 of the same series times (half an hour into them).
+    singles_in = [("POST", "/appointments", {
+        "service_id": service.id, "start_datetime": (first + dt.timedelta(weeks=2 * (1 + i % 3) - 1,
+                                                                          minutes=30)).isoformat(),
+        "client": {"name": f"Single {i}", "email": f"single{i}@example.com"}}, headers) for i in range(10)]
+
+    replies = _all_at_once(live_server, series_in + singles_in)
+
+    assert _unexpected(replies) == []
+    assert {r.content_type for r in replies if r.status == 409} == {"application/problem+json"}
+    won_series = [r.body for r in replies[:10] if r.status == 201]
+    won_singles = [r.body for r in replies[10:] if r.status == 201]
+    assert won_series or won_singles
+    # All or nothing: a series that won has its six appointments, one that lost left nothing behind.
+    assert count(m.AppointmentSeries) == len(won_series)
+    assert all(len(body["appointments"]) == 6 for body in won_series)
+    assert count(m.Appointment) == 6 * len(won_series) + len(won_singles)
+    assert len(won_series) <= 1 and not (won_series and won_singles)
+    active = sorted((a.start_datetime, a.end_datetime) for a in rows(m.Appointment))
+    assert all(end <= next_start for (_, end), (next_start, _) in zip(active, active[1:], strict=False))

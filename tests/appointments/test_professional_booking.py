@@ -248,7 +248,8 @@ def test_http_list_and_show_return_the_read_shape_in_the_professionals_zone(http
     assert set(item) == {"id", "service_id", "client_id", "client", "service", "start_datetime",
                          "end_datetime", "timezone", "status", "notes", "client_comment",
                          "created_from_public_link", "cancelled_at", "hold_expires_at", "created_at",
-                         "updated_at"}
+                         "updated_at", "series_id"}
+    assert item["series_id"] is None  # a single appointment
     assert item["start_datetime"] == "2030-01-15T09:00:00+01:00"  # winter time in Madrid
     assert item["end_datetime"] == "2030-01-15T10:00:00+01:00"
     assert item["client"] == {"id": client.id, "name": "Ana Client", "email": "ana@example.com",

@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(env)
     # Everything below reads settings from the environment just set.
     from shared.localdev.gateway import load_stack
-    from tests.benchmarks import coldstart, containers, http_cases, inprocess, seed
+    from tests.benchmarks import coldstart, containers, http_cases, inprocess, seed, series
     from tests.benchmarks.report import Report, document
 
     report = Report()
@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     containers.run(world, report, env)
     print("5: reminder sweep over 100,000 appointments", flush=True)
     inprocess.reminder_sweep(report)
+    series.series_booking(report)
 
     postgres, redis_version = _versions()
     harness.flush_redis()

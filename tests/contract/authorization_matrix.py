@@ -99,6 +99,7 @@ MATRIX: list[Row] = [
     Row("GET", "/appointments/{appointment_id}", A_ONLY),
     Row("PUT", "/appointments/{appointment_id}", A_ONLY, {"notes": "Bring comfortable shoes."}),
     Row("DELETE", "/appointments/{appointment_id}", A_ONLY),
+    Row("GET", "/appointment-series/{series_id}", A_ONLY),
     Row("GET", "/appointment-requests", MINE),
     Row("POST", "/appointment-requests/{request_id}/accept", A_ONLY),
     Row("POST", "/appointment-requests/{request_id}/reject", A_ONLY),

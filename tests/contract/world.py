@@ -90,11 +90,20 @@ def make_tenant(session, email: str) -> Tenant:
     _, feed_nonce, feed_hash = linktokens.new_token("calendar_feed")
     feed = m.CalendarFeed(professional_id=pro.id, token_hash=feed_hash, token_nonce=feed_nonce)
     session.add_all([time_off, request, source, feed])
+    series_start = next_monday(9, weeks=3)
+    series = m.AppointmentSeries(professional_id=pro.id, client_id=client.id, service_id=service.id,
+                                 every_weeks=1, count=2, start_datetime=series_start, timezone=pro.timezone)
+    session.add(series)
+    session.flush()
+    for week in range(2):
+        occurrence = factories.make_appointment(session, pro, service=service, client=client,
+                                                start=next_monday(9, weeks=3 + week))
+        occurrence.series_id, occurrence.recurrence_start = series.id, occurrence.start_datetime
     session.flush()
     tenant = Tenant(pro, factories.headers_for(pro))
     tenant.ids = {"service_id": service.id, "client_id": client.id, "block_id": block.id,
                   "time_off_id": time_off.id, "appointment_id": appointment.id, "request_id": request.id,
-                  "professional_id": pro.id, "source_id": source.id}
+                  "professional_id": pro.id, "source_id": source.id, "series_id": series.id}
     tenant.values = {
         "slug": pro.public_slug,
         "feed_token": linktokens.derive("calendar_feed", feed_nonce),

@@ -96,7 +96,7 @@ def test_the_document_lists_every_blueprint_table():
     tables = {row[0] for row in doc_rows()}
     assert tables == {"users", "professionals", "professional_settings", "clients", "services",
                       "availability_blocks", "appointments", "appointment_requests", "notifications",
-                      "audit_logs", "password_resets", "public_links"}
+                      "audit_logs", "password_resets", "public_links", "appointment_series"}
     assert len(doc_rows()) > 120
 
 

@@ -174,3 +174,26 @@ def test_holds_start_on_for_existing_accounts_and_go_down_as_pending_and_cancell
         ("confirmed", False), ("pending", False), ("cancelled_by_client", True)]
     migrate(url, "head")
     assert _run(url, "SELECT count(*) FROM appointments") == [(3,)]
+
+
+def test_a_series_goes_down_to_single_appointments_and_its_table_comes_back_empty(url):
+    _seed_at_0001(url)
+    migrate(url, "head")
+    [(series_id,)] = _run(url, "INSERT INTO appointment_series (professional_id, client_id, service_id, "
+                               "every_weeks, count, start_datetime, timezone) "
+                               "VALUES (1, 1, 1, 1, 2, '2030-05-13T09:00Z', 'Europe/Madrid') RETURNING id")
+    _run(url, "INSERT INTO appointments (professional_id, client_id, service_id, start_datetime, "
+              "end_datetime, status, series_id, recurrence_start) VALUES "
+              f"(1, 1, 1, '2030-05-13T09:00Z', '2030-05-13T09:50Z', 'confirmed', {series_id}, "
+              "'2030-05-13T09:00Z'), "
+              f"(1, 1, 1, '2030-05-20T09:00Z', '2030-05-20T09:50Z', 'confirmed', {series_id}, "
+              "'2030-05-20T09:00Z')")
+    assert _run(url, "SELECT allow_client_series_cancel FROM professional_settings") == [(False,)]
+
+    migrate(url, "0006_embed_origins", direction="downgrade")
+
+    assert _run(url, "SELECT count(*) FROM appointments") == [(3,)]  # the single one and both occurrences
+    assert _run(url, "SELECT to_regclass('appointment_series')") == [(None,)]
+    migrate(url, "head")
+    assert _run(url, "SELECT count(*) FROM appointments WHERE series_id IS NULL") == [(3,)]
+    assert _run(url, "SELECT count(*) FROM appointment_series") == [(0,)]

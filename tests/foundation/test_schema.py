@@ -22,7 +22,7 @@ EXPECTED_TABLES = {
     "users", "professionals", "professional_settings", "services", "clients", "availability_blocks",
     "time_off", "appointments", "appointment_requests", "public_links", "notifications", "audit_logs",
     "password_resets", "refresh_tokens", "public_slugs", "calendar_feeds", "calendar_sources",
-    "calendar_busy_intervals",
+    "calendar_busy_intervals", "appointment_series",
 }
 
 
