@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 
 from shared import models as m
 from tests.appointments.conftest import at, future_weekday
@@ -89,8 +90,12 @@ def bookable(uow):
     return professional, service
 
 
-def test_concurrent_public_bookings_of_one_slot_make_exactly_one_appointment(live_server, bookable, count):
+@pytest.mark.parametrize("held", [False, True], ids=["confirmed-at-once", "held-for-email"])
+def test_concurrent_public_bookings_of_one_slot_make_exactly_one_appointment(live_server, uow, bookable,
+                                                                             count, held):
     professional, service = bookable
+    uow.session.execute(sa.update(m.ProfessionalSettings).values(require_email_confirmation=held))
+    uow.commit()
     path = f"/public/professionals/{professional.public_slug}/appointments"
     start = at(future_weekday(), 10).isoformat()
     requests = [("POST", path, {"service_id": service.id, "start_datetime": start, "name": f"Client {i}",
@@ -99,11 +104,34 @@ def test_concurrent_public_bookings_of_one_slot_make_exactly_one_appointment(liv
     replies = _all_at_once(live_server, requests)
 
     statuses = Counter(r.status for r in replies)
-    assert statuses == {201: 1, 409: ATTEMPTS - 1}, _unexpected(replies)
+    assert statuses == {202 if held else 201: 1, 409: ATTEMPTS - 1}, [
+        r.body for r in replies if r.status not in (201, 202, 409)]
     assert {r.content_type for r in replies if r.status == 409} == {"application/problem+json"}
-    # The losers left nothing behind: one appointment, its client, its two e-mails, its audit row.
+    # The losers left nothing behind: one appointment, its client, its e-mails (a hold: only the client's
+    # confirmation link), its audit row.
     assert count(m.Appointment) == 1 and count(m.Client) == 1
-    assert count(m.Notification) == 2 and count(m.AuditLog) == 1 and count(m.PublicLink) == 1
+    assert count(m.Notification) == (1 if held else 2) and count(m.AuditLog) == 1 and count(m.PublicLink) == 1
+
+
+def test_concurrent_bookings_over_an_expired_hold_release_it_once_and_let_one_through(live_server, uow,
+                                                                                     bookable, count, rows):
+    professional, service = bookable
+    start = at(future_weekday(), 10)
+    lapsed = make_appointment(uow.session, professional, service=service, client=make_client(
+        uow.session, professional), start=start)
+    lapsed.status, lapsed.hold_expires_at = m.AppointmentStatus.held, dt.datetime.now(dt.UTC) - dt.timedelta(
+        minutes=1)
+    uow.commit()
+    path = f"/public/professionals/{professional.public_slug}/appointments"
+    requests = [("POST", path, {"service_id": service.id, "start_datetime": start.isoformat(),
+                                "name": f"Client {i}", "email": f"client{i}@example.com"}, {})
+                for i in range(ATTEMPTS)]
+
+    replies = _all_at_once(live_server, requests)
+
+    assert Counter(r.status for r in replies) == {201: 1, 409: ATTEMPTS - 1}, _unexpected(replies)
+    assert [a.status.value for a in rows(m.Appointment)] == ["expired", "confirmed"]
+    assert len(rows(m.AuditLog, action="appointment.hold_expired")) == 1
 
 
 def test_concurrent_reschedules_into_one_slot_let_exactly_one_through(live_server, uow, professional, count,
