@@ -6,37 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from shared import linktokens
 from shared import models as m
-from shared.appointments.actors import Actor
-from shared.appointments.series import book_series
-from shared.db import unit_of_work
-from tests.factories import make_client
 from tests.pages.conftest import outbox
+from tests.pages.flows import series
 
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
-MADRID = ZoneInfo("Europe/Madrid")
 SERIES_BUTTON = {"en": "Cancel this and the following sessions",
                  "es": "Cancelar esta y las siguientes sesiones"}
-
-
-def _series(uow, professional, service, *, allow: bool) -> list[str]:
-    """A weekly series of four, from three days ahead at 10:00; the client link token of each session."""
-    professional.settings.allow_client_series_cancel = allow
-    client = make_client(uow.session, professional, name="Ana Ruiz", email="ana@example.com")
-    uow.commit()
-    day = dt.datetime.now(MADRID).date() + dt.timedelta(days=3)
-    with unit_of_work() as work:
-        series = book_series(work, Actor.professional(professional.id, professional.user_id), booking_in={
-            "service_id": service.id, "client_id": client.id, "recurrence": {"every_weeks": 1, "count": 4},
-            "start_datetime": dt.datetime.combine(day, dt.time(10)).replace(tzinfo=MADRID)})
-    nonces = [uow.session.scalar(select(m.PublicLink.token_nonce).where(m.PublicLink.appointment_id == a.id))
-              for a in series.appointments]
-    return [linktokens.derive("appointment", nonce) for nonce in nonces]
 
 
 def _html(response) -> str:
@@ -52,7 +31,7 @@ def _statuses(session) -> list[str]:
 
 def test_the_client_cancels_this_and_the_following_sessions(gateway, practice, uow, session):
     professional, services = practice
-    tokens = _series(uow, professional, services[0], allow=True)
+    tokens = series(uow, professional, services[0], allow=True)
 
     spanish = _html(gateway.get(f"/manage/{tokens[1]}?lang=es"))
     assert SERIES_BUTTON["es"] in spanish and "Cancelar esta cita" in spanish
@@ -79,7 +58,7 @@ def test_the_client_cancels_this_and_the_following_sessions(gateway, practice, u
 
 def test_without_the_setting_only_the_single_cancellation_is_offered(gateway, practice, uow, session):
     professional, services = practice
-    tokens = _series(uow, professional, services[0], allow=False)
+    tokens = series(uow, professional, services[0], allow=False)
 
     page = _html(gateway.get(f"/manage/{tokens[0]}?lang=en"))
     assert SERIES_BUTTON["en"] not in page and "Cancel the appointment" in page
@@ -100,7 +79,7 @@ def test_without_the_setting_only_the_single_cancellation_is_offered(gateway, pr
 def test_inside_the_policy_window_the_series_cancellation_is_refused_with_the_reason(gateway, practice, uow,
                                                                                        session):
     professional, services = practice
-    tokens = _series(uow, professional, services[0], allow=True)
+    tokens = series(uow, professional, services[0], allow=True)
     page = _html(gateway.get(f"/manage/{tokens[0]}?lang=en"))
     assert SERIES_BUTTON["en"] in page
     # Time passes: the first session is now two hours away, inside the 24-hour window.
