@@ -31,12 +31,14 @@ def series_booked(effects: Effects, series: AppointmentSeries, first: Appointmen
     effects.notify(kind, to_client=client.email, appointment=first, payload={"series_id": series.id})
 
 
-def series_changed(effects: Effects, series: AppointmentSeries, first: Appointment, client: Client, *,
-                   what: str, previous_start: str | None = None, reason: str | None = None) -> None:
-    """ONE e-mail for a change to several appointments of a series (`first`: the earliest changed), whose
+def series_changed(effects: Effects, series: AppointmentSeries, changed: list[Appointment], client: Client,
+                   *, what: str, scope: str, previous_start: str | None = None,
+                   reason: str | None = None) -> None:
+    """ONE e-mail for a change to several appointments of a series (`changed`, the earliest first), whose
     calendar file carries the series as it now stands: `what` is "rescheduled", "confirmed" or
-    "cancelled"."""
-    payload = {"series_id": series.id}
+    "cancelled"; the e-mail names the `scope` ("following" or "all") and the changed appointments."""
+    first = changed[0]
+    payload = {"series_id": series.id, "scope": scope, "appointment_ids": [a.id for a in changed]}
     if what == "rescheduled":
         effects.notify("rescheduled", to_client=client.email, appointment=first,
                        payload={**payload, "previous_start": previous_start})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -21,7 +22,7 @@ from shared.appointments.views import (
     request_view,
 )
 from shared.clock import utcnow
-from shared.models import Appointment, AppointmentRequest, AppointmentStatus, RequestStatus
+from shared.models import ACTIVE_STATUSES, Appointment, AppointmentRequest, AppointmentStatus, RequestStatus
 
 
 def get(uow, actor: Actor, *, appointment_id: int) -> AppointmentView:
@@ -89,7 +90,14 @@ def get_by_token(uow, *, token: str,
         service = lookups.service(session, professional_id=professional.id, service_id=request.service_id)
         return client_request_view(request, professional, service)
     appointment = lookups.linked_appointment(session, linked, lock=False)
-    return client_appointment_view(appointment, professional, appointment.service, now=now)
+    view = client_appointment_view(appointment, professional, appointment.service, now=now)
+    if view.can_cancel and appointment.series_id is not None \
+            and professional.settings.allow_client_series_cancel:
+        later = session.scalar(select(func.count()).select_from(Appointment).where(
+            Appointment.series_id == appointment.series_id, Appointment.status.in_(ACTIVE_STATUSES),
+            Appointment.recurrence_start > appointment.recurrence_start))
+        view = replace(view, can_cancel_series=bool(later))
+    return view
 
 
 def calendar_by_token(uow, *, token: str, manage_url: str, now: dt.datetime | None = None) -> bytes:

@@ -80,8 +80,8 @@ def _cancel_series(effects: Effects, appointment: Appointment, target: Appointme
         rules.check_changes_open(policy, one, professional, now)
         apply_status(effects, one, one.client, target, now=now, reason=reason, notify=False)
     reached.series.sequence += 1
-    notices.series_changed(effects, reached.series, reached.appointments[0], reached.appointments[0].client,
-                           what="cancelled", reason=reason)
+    notices.series_changed(effects, reached.series, reached.appointments, reached.appointments[0].client,
+                           what="cancelled", scope=scope, reason=reason)
 
 
 def apply_status(effects: Effects, appointment: Appointment, client: Client, target: AppointmentStatus, *,

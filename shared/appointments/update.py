@@ -36,7 +36,7 @@ def update(uow, actor: Actor, *, appointment_id: int, appointment_in: dict[str, 
     if reached.series is None:
         client = change(effects, appointment, appointment_in, now=now)
     else:
-        client = _change_series(effects, reached, appointment, appointment_in, now=now)
+        client = _change_series(effects, reached, appointment, appointment_in, scope=scope, now=now)
     return effects.commit(actor.policy.conflict(professional), lambda: answer(
         actor.policy, appointment, professional, appointment.service, client, now=now))
 
@@ -82,7 +82,7 @@ def change(effects: Effects, appointment: Appointment, appointment_in: dict[str,
 
 
 def _change_series(effects: Effects, reached: lookups.Reach, appointment: Appointment,
-                   appointment_in: dict[str, Any], *, now: dt.datetime) -> Client:
+                   appointment_in: dict[str, Any], *, scope: str, now: dt.datetime) -> Client:
     """The same edit to every reached appointment of a series, all or nothing, and ONE e-mail for them.
 
     A new start moves each one as the addressed one moves: by the same number of days from its place in
@@ -117,7 +117,8 @@ def _change_series(effects: Effects, reached: lookups.Reach, appointment: Appoin
     what = _what_changed(appointment_in, moved=any(t.start_datetime != previous[t.id] for t in targets))
     if what:
         series.sequence += 1
-        notices.series_changed(effects, series, first, client, what=what, reason=appointment_in.get("reason"),
+        notices.series_changed(effects, series, sorted(targets, key=lambda a: a.recurrence_start), client,
+                               what=what, scope=scope, reason=appointment_in.get("reason"),
                                previous_start=previous[first.id].astimezone(dt.UTC).isoformat())
     return clients[targets.index(appointment)] if appointment in targets else appointment.client
 

@@ -30,6 +30,7 @@ from shared.models import (
 from shared.notifications import links
 from shared.notifications.calendar import ICS_METHOD_BY_KIND
 from shared.notifications.render import CLIENT_KINDS
+from shared.notifications.series_context import series_context
 
 # The contract adds the professional's copy of a new booking to the calendar invitations.
 ICS_METHODS = {**ICS_METHOD_BY_KIND, "new_booking": "REQUEST"}
@@ -157,7 +158,7 @@ def _appointment_letter(session, notification: Notification, professional: Profe
         "appointment_id": appointment.id,
         "start": appointment.start_datetime, "end": appointment.end_datetime,
         "previous_start": _moment(payload.get("previous_start")), "reason": payload.get("reason"),
-    }
+    } | series_context(session, kind, appointment, payload)
     if kind == "booking_hold":
         token = _link_token(session, PublicLink.appointment_id, appointment.id)
         context["confirm_url"] = token and links.confirm_booking_url(public_base_url, token)

@@ -62,6 +62,14 @@ CONTEXT_KEYS = {
     "verify_url": "link that confirms the account's email address (email_verification, required)",
     "expires_days": "validity of the verification link, in days",
     "product_name": "defaults to 'Agenda'",
+    # A weekly series (appointment kinds): without series_every_weeks the e-mail shows no series line.
+    "series_every_weeks": "the series repeats every N weeks (1 = weekly)",
+    "series_scope": "None: the e-mail tells of a new series; 'this': of one of its sessions alone; "
+                    "'following' / 'all': of a change to this session and the following ones / all upcoming",
+    "series_count": "how many sessions the e-mail tells of (the booked ones, or the changed ones)",
+    "series_first_start": "aware datetime, the first of those sessions -> series_first_when",
+    "series_last_start": "aware datetime, the last of those sessions -> series_last_when",
+    "series_skipped": "aware datetimes of the series' weeks left without a session -> series_skipped_dates",
 }
 _APPOINTMENT_REQUIRED = ("client_name", "professional_name", "service_name", "start", "end", "timezone")
 REQUIRED_KEYS = {
@@ -155,6 +163,10 @@ def _derive_times(data: dict, locale: str) -> None:
             previous_when=optional(data["previous_start"]),
             expires_when=optional(data["request_expires_at"]),
             hold_expires_when=optional(data["hold_expires_at"]),
+            series_first_when=optional(data["series_first_start"]),
+            series_last_when=optional(data["series_last_start"]),
+            series_skipped_dates=[timefmt.format_date(moment, tz, locale)
+                                  for moment in data["series_skipped"] or ()],
         )
     except (ValueError, TypeError, ZoneInfoNotFoundError) as exc:
         raise EmailContextError(f"Unusable date or timezone for the e-mail: {exc}") from exc

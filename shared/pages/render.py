@@ -156,6 +156,9 @@ def conflict_message(extra: dict, business_name: str = "") -> str:
         return _("Changes are possible until the start; please contact the professional directly.")
     if slug == "request-decided":
         return _("This request has already been answered.")
+    if slug == "series-cancel-not-allowed":
+        return _("%(name)s takes cancellations of one appointment at a time here; please contact them to "
+                 "cancel the series.", name=business_name or _("the professional"))
     if slug == "invalid-status-change":
         return _("This appointment can no longer be changed.")
     return _("That cannot be done now; reload the page to see the current state.")

@@ -111,7 +111,8 @@ def test_past_and_completed_occurrences_are_never_changed_by_a_scope(run, rows, 
     [notification] = rows(m.Notification)
     assert notification.type == "cancelled_by_professional"
     assert notification.appointment_id == series.appointments[3].id
-    assert notification.payload == {"series_id": series.id, "reason": "Moving away"}
+    assert notification.payload == {"series_id": series.id, "reason": "Moving away", "scope": "all",
+                                    "appointment_ids": [a.id for a in series.appointments[3:]]}
 
 
 def test_one_occurrence_alone_is_changed_as_today_with_its_own_email(run, rows, professional, series):
@@ -134,7 +135,9 @@ def test_confirming_the_following_pending_ones_is_one_confirmation(run, rows, uo
     statuses = [a.status.value for a in sorted(rows(m.Appointment), key=lambda a: a.recurrence_start)]
     assert statuses == ["pending"] * 6 + ["confirmed"] * 2
     [notification] = rows(m.Notification)
-    assert notification.type == "booking_confirmation" and notification.payload == {"series_id": series.id}
+    assert notification.type == "booking_confirmation"
+    assert notification.payload == {"series_id": series.id, "scope": "following",
+                                    "appointment_ids": [a.id for a in series.appointments[6:]]}
 
 
 # Over HTTP: the scope is query-string text

@@ -19,7 +19,9 @@ from shared.pages import render, security
 from ..booking import _actor, limit_token_use
 from . import bp, days, forms
 
-DONE = ("booked", "requested", "confirmed", "cancelled", "rescheduled")
+DONE = ("booked", "requested", "confirmed", "cancelled", "series_cancelled", "rescheduled")
+# What the manage page may cancel: the appointment, or (a series' occurrence) it and the following ones.
+SCOPES = ("this", "following")
 
 
 def _limit() -> None:
@@ -58,18 +60,23 @@ def manage_page(token: str):
 
 @bp.post("/manage/<token>/cancel")
 def cancel(token: str):
-    """Cancel through the client's link (the API's command), refused inside the policy window."""
+    """Cancel through the client's link (the API's command), refused inside the policy window; `scope`
+    "following" cancels this and the following sessions of a series where the professional allows it."""
     render.begin()
     security.check_csrf()
     _limit()
+    scope = request.form.get("scope", "this")
+    scope = scope if scope in SCOPES else "this"
     try:
         with unit_of_work() as uow:
-            appointment_status.cancel(uow, _actor(), token=token)
+            appointment_status.cancel(uow, _actor(), token=token, scope=scope)
     except Conflict as conflict:
         with unit_of_work() as uow:
             view, profile = load(uow, token)
-            return page(view, profile, token, status=409, alert=render.conflict_message(conflict.extra))
-    return redirect(render.page_url(f"/manage/{token}", done="cancelled"), code=303)
+            return page(view, profile, token, status=409,
+                        alert=render.conflict_message(conflict.extra, view.business_name))
+    done = "series_cancelled" if scope == "following" else "cancelled"
+    return redirect(render.page_url(f"/manage/{token}", done=done), code=303)
 
 
 def _reschedule_page(uow, token: str, *, status: int = 200, alert: str | None = None,
