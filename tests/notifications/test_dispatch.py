@@ -15,7 +15,7 @@ from shared.config import reset_settings
 from shared.db import reset_engine, unit_of_work
 from shared.jobs import tasks
 from shared.jobs.instance import huey
-from shared.models import AppointmentRequest, Notification
+from shared.models import Appointment, AppointmentRequest, AppointmentStatus, Client, Notification
 from shared.notifications import outbox
 from tests.factories import make_service
 
@@ -140,7 +140,7 @@ def test_a_transient_failure_schedules_the_retry_on_the_queue(uow, professional,
 
 
 def test_every_sweep_runs_each_minute():
-    for task in (tasks.requeue_unsent, tasks.send_due_reminders, tasks.expire_requests):
+    for task in (tasks.requeue_unsent, tasks.send_due_reminders, tasks.expire_requests, tasks.expire_holds):
         assert all(task.task_class().validate_datetime(dt.datetime(2027, 3, 22, 8, minute))
                    for minute in range(60))
 
@@ -188,6 +188,26 @@ def test_the_expiry_task_expires_requests_nobody_answered(uow, professional):
 
     uow.session.refresh(request)
     assert request.status.value == "expired"
+
+
+def test_the_hold_task_releases_bookings_nobody_confirmed_in_time(uow, professional):
+    service = make_service(uow.session, professional)
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+    client = Client(professional_id=professional.id, name="Lucía", email="lucia@example.com")
+    uow.session.add(client)
+    uow.session.flush()
+    for minutes in (-1, 20):  # one past its expiry, one still waiting
+        uow.session.add(Appointment(
+            professional_id=professional.id, client_id=client.id, service_id=service.id,
+            start_datetime=start + dt.timedelta(hours=minutes), end_datetime=start + dt.timedelta(
+                hours=minutes, minutes=50), status=AppointmentStatus.held,
+            hold_expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=minutes)))
+    uow.commit()
+
+    assert tasks.expire_holds.call_local() == 1
+
+    statuses = uow.session.scalars(select(Appointment.status).order_by(Appointment.start_datetime)).all()
+    assert [s.value for s in statuses] == ["expired", "held"]
 
 
 def test_a_rebuilt_engine_still_hands_rows_over_after_commit(db_url, professional):
