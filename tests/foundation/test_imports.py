@@ -95,3 +95,10 @@ def test_functions_that_never_see_a_bearer_token_do_not_load_pyjwt():
     assert "jwt" in _loaded_after("import functions.auth.handler\n"
                                   "from shared.accounts.tokens import issue_access_token\n"
                                   "issue_access_token(user_id=1, role='professional', professional_id=1)")
+
+
+def test_availability_loads_icalendar_only_to_render_a_calendar():
+    # icalendar and dateutil (about 7 MiB) serve the .ics feed; blocks, rules and the feed's settings
+    # do without them.
+    loaded = _loaded_after("import functions.availability.handler")
+    assert not {"icalendar", "dateutil"} & loaded
