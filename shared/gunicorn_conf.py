@@ -1,4 +1,5 @@
-"""gunicorn settings and hooks for every Agenda process tree: timeout, control socket, shared metrics.
+"""gunicorn settings and hooks for every Agenda process tree: timeout, control socket, shared metrics,
+and a shutdown that outlasts of-watchdog's drain.
 
 Load with `gunicorn --config python:shared.gunicorn_conf ...` (the function image does, through
 GUNICORN_CMD_ARGS). With PROMETHEUS_MULTIPROC_DIR set, each worker writes its counters to files in that
@@ -7,11 +8,24 @@ directory and GET /metrics adds them up, whichever worker answers the scrape.
 gunicorn's `timeout` sits one step above the request deadline (REQUEST_TIMEOUT_SECONDS, which answers
 503 itself), so gunicorn kills a worker only when its interpreter is stuck; see README, "Timeouts".
 Options given on the command line or in GUNICORN_CMD_ARGS win over the values here.
+
+Shutdown under of-watchdog (0.11.5, pkg/watchdog.go and executor/http_runner.go): on SIGTERM the watchdog
+answers 503 on /_/health and /_/ready at once, so the gateway stops routing here, but it keeps accepting
+connections for `healthcheck_interval` (default: write_timeout) and then waits up to `write_timeout` for
+the requests it accepted; meanwhile it forwards the SIGTERM to gunicorn straight away. gunicorn's own
+SIGTERM (close the socket, finish the current request) would leave every request the watchdog still
+accepts, or holds queued, without an upstream: an empty 502. So under the watchdog a SIGTERM starts the
+drain and gunicorn keeps serving for healthcheck_interval + write_timeout, then stops gracefully; the
+container usually ends sooner, when the watchdog exits with nothing left in flight. SIGALRM (the timer)
+stops gracefully at once; so does a second SIGTERM. Outside the watchdog SIGTERM behaves as gunicorn's.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
+import signal
 from pathlib import Path
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -24,6 +38,36 @@ def worker_timeout(environ: dict[str, str] | None = None) -> int | None:
     environ = os.environ if environ is None else environ
     seconds = request_timeout_seconds(environ.get("REQUEST_TIMEOUT_SECONDS"))
     return None if seconds is None else seconds + WORKER_TIMEOUT_MARGIN_SECONDS
+
+
+# of-watchdog's default for read/write timeouts (config/config.go), a Go duration or whole seconds.
+WATCHDOG_DEFAULT_TIMEOUT_SECONDS = 10.0
+_GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def watchdog_duration(raw: str | None, default: float) -> float:
+    """Seconds in an of-watchdog duration setting ("14s", "1m30s", or a whole number of seconds)."""
+    if raw is None or raw.strip() == "":
+        return default
+    raw = raw.strip()
+    if raw.isdigit():
+        return float(raw)
+    parts = _GO_DURATION.findall(raw)
+    if not parts or "".join(number + unit for number, unit in parts) != raw:
+        return default  # the watchdog falls back to its default as well
+    return sum(float(number) * _GO_UNITS[unit] for number, unit in parts)
+
+
+def drain_seconds(environ: dict[str, str] | None = None) -> int:
+    """How long gunicorn keeps serving after SIGTERM: 0 outside of-watchdog (no `fprocess` in the
+    environment it passes on), else healthcheck_interval + write_timeout, in whole seconds."""
+    environ = os.environ if environ is None else environ
+    if "fprocess" not in environ:
+        return 0
+    write = watchdog_duration(environ.get("write_timeout"), WATCHDOG_DEFAULT_TIMEOUT_SECONDS)
+    accepting = watchdog_duration(environ.get("healthcheck_interval"), write)
+    return math.ceil(accepting + write)
 
 
 if worker_timeout() is not None:
@@ -45,6 +89,30 @@ def on_starting(server) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("*.db"):
         stale.unlink()
+
+
+def when_ready(server) -> None:
+    """In the master, once listening: SIGALRM stops gracefully now (gunicorn's own SIGTERM); under
+    of-watchdog a first SIGTERM keeps serving for drain_seconds() and then raises that SIGALRM."""
+    stop_now = server.handle_term
+    server.handle_alrm = stop_now
+    signal.signal(signal.SIGALRM, server.signal)
+    seconds = drain_seconds()
+    if not seconds:
+        return
+
+    def drain_then_stop() -> None:
+        server.log.info("SIGTERM: serving %s s more while of-watchdog drains its connections, then stopping",
+                        seconds)
+        server.handle_term = stop_now  # a second SIGTERM does not wait
+        signal.alarm(seconds)
+
+    server.handle_term = drain_then_stop
+
+
+def post_fork(server, worker) -> None:
+    """A worker keeps SIGALRM's default: only the master drains."""
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
 
 
 def child_exit(server, worker) -> None:

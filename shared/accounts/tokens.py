@@ -1,12 +1,15 @@
-"""Access tokens: short-lived JWTs with a pinned algorithm and every registered claim checked."""
+"""Access tokens: short-lived JWTs with a pinned algorithm and every registered claim checked.
+
+PyJWT is imported where a token is signed or verified, not with this module: it brings cryptography's
+bindings and X.509, about 10 MiB, which a function that never sees a token (public, health) would
+otherwise hold just for `revocation_instant` (a password reset ends sessions without reading a token).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 import uuid
-
-import jwt
 
 from shared.config import Settings, get_settings
 from shared.errors import Unauthenticated
@@ -37,6 +40,8 @@ def issued_before(claims: dict, instant: dt.datetime | None) -> bool:
 def issue_access_token(*, user_id: int, role: str, professional_id: int | None,
                        settings: Settings | None = None, now: dt.datetime | None = None) -> tuple[str, int]:
     """Sign an access token for a user; returns (token, seconds until it expires)."""
+    import jwt
+
     settings = settings or get_settings()
     now = now or dt.datetime.now(dt.UTC)
     lifetime = settings.access_token_minutes * 60
@@ -68,6 +73,8 @@ def _key_for(kid: str | None, settings: Settings) -> str:
 
 def decode_access_token(token: str, settings: Settings | None = None) -> dict:
     """Verify signature, algorithm, issuer, audience, type and expiry; raise Unauthenticated otherwise."""
+    import jwt
+
     settings = settings or get_settings()
     try:
         header = jwt.get_unverified_header(token)

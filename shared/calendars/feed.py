@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from icalendar import Calendar
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -32,7 +31,6 @@ from shared.models import (
     CalendarFeed,
     Professional,
 )
-from shared.notifications.calendar import PRODID, appointment_event, appointment_uid
 
 PURPOSE = "calendar_feed"
 FEED_PATH = "/calendar/feed/{token}.ics"
@@ -122,6 +120,12 @@ def render_feed(uow, *, token: str, now: dt.datetime | None = None) -> tuple[byt
 
 
 def _calendar(professional: Professional, appointments: list[Appointment], full_names: bool) -> bytes:
+    # Only here: icalendar (with dateutil) costs the availability function about 7 MiB, and its block,
+    # rule and feed-settings requests never render a calendar.
+    from icalendar import Calendar
+
+    from shared.notifications.calendar import PRODID, appointment_event, appointment_uid
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

@@ -1,5 +1,8 @@
 """`python -m tests.benchmarks [--output BENCHMARKS.md]`: every case, one table, written to the results file.
 
+`--case N` (repeatable) runs only those cases and prints their rows; the results file is the record of a
+whole run, so with --case it is written only when --output names one.
+
 Needs PostgreSQL on 127.0.0.1:5432 (BENCH_ADMIN_DATABASE_URL or TEST_DATABASE_URL: an admin URL; the
 database agenda_bench is dropped and recreated) and Redis on 127.0.0.1:6379 (BENCH_REDIS_URL, default
 database 14, flushed before and after). BENCH_KEEP_DATABASE=1 keeps agenda_bench afterwards.
@@ -21,6 +24,9 @@ from pathlib import Path
 from tests.benchmarks import harness
 
 DEFAULT_OUTPUT = harness.REPO / "BENCHMARKS.md"
+CASES = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
+# Cases measured through the local gateway's gunicorn (case 7 also times Argon2 against its logins).
+SERVER_CASES = {"1", "2", "3", "4", "7"}
 
 
 def _cpu() -> str:
@@ -81,8 +87,13 @@ from a virtual environment holding only the runtime requirements (`tests/benchma
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__)
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results file (markdown)")
+    parser.add_argument("--output", type=Path,
+                        help="results file (markdown); default BENCHMARKS.md when every case runs")
+    parser.add_argument("--case", action="append", choices=CASES, metavar="N",
+                        help="run only case N (repeatable); printed, written only with --output")
     args = parser.parse_args(argv)
+    cases = set(args.case or CASES)
+    output = args.output or (None if args.case else DEFAULT_OUTPUT)
     began, load_before = time.perf_counter(), os.getloadavg()
 
     workdir = harness.workdir()
@@ -101,34 +112,48 @@ def main(argv: list[str] | None = None) -> int:
     world = seed.build_world()
     stored_hash, parameters = inprocess.argon2_parameters(world)
     server = harness.Server(env, workdir)
-    try:
-        print(f"server: gunicorn, {server.workers} workers", flush=True)
-        server.start()
-        driver = harness.Driver(server.port)
-        http_cases.warm_up(driver, world, server.workers)
-        print("1-2: floor and slots latency", flush=True)
-        http_cases.floor_and_slots(driver, world, report)
-        print("3: booking throughput", flush=True)
-        http_cases.booking_throughput(driver, world, report)
-        print("4: contention", flush=True)
-        http_cases.contention(driver, world, report)
-        print("7: login", flush=True)
-        login_p50 = http_cases.login(driver, world, report, parameters)
-    except Exception:
-        print(server.log_tail(), file=sys.stderr)
-        raise
-    finally:
-        server.stop()
-    print("2, 7: slot engine and Argon2 in process", flush=True)
-    inprocess.slot_engine(world, report)
-    inprocess.argon2_verify(world, report, stored_hash, parameters, login_p50)
-    print("6: cold starts", flush=True)
-    coldstart.run(world, report, list(load_stack()["functions"]))
-    print("8: function containers under of-watchdog: cold start and memory", flush=True)
-    containers.run(world, report, env)
-    print("5: reminder sweep over 100,000 appointments", flush=True)
-    inprocess.reminder_sweep(report)
-    series.series_booking(report)
+    login_p50 = None
+    if cases & SERVER_CASES:
+        try:
+            print(f"server: gunicorn, {server.workers} workers", flush=True)
+            server.start()
+            driver = harness.Driver(server.port)
+            http_cases.warm_up(driver, world, server.workers)
+            if cases & {"1", "2"}:
+                print("1-2: floor and slots latency", flush=True)
+                http_cases.floor_and_slots(driver, world, report)
+            if "3" in cases:
+                print("3: booking throughput", flush=True)
+                http_cases.booking_throughput(driver, world, report)
+            if "4" in cases:
+                print("4: contention", flush=True)
+                http_cases.contention(driver, world, report)
+            if "7" in cases:
+                print("7: login", flush=True)
+                login_p50 = http_cases.login(driver, world, report, parameters)
+        except Exception:
+            print(server.log_tail(), file=sys.stderr)
+            raise
+        finally:
+            server.stop()
+    if "2" in cases:
+        print("2: slot engine in process", flush=True)
+        inprocess.slot_engine(world, report)
+    if "7" in cases:
+        print("7: Argon2 in process", flush=True)
+        inprocess.argon2_verify(world, report, stored_hash, parameters, login_p50)
+    if "6" in cases:
+        print("6: cold starts", flush=True)
+        coldstart.run(world, report, list(load_stack()["functions"]))
+    if "8" in cases:
+        print("8: function containers under of-watchdog: cold start and memory", flush=True)
+        containers.run(world, report, env)
+    if "5" in cases:
+        print("5: reminder sweep over 100,000 appointments", flush=True)
+        inprocess.reminder_sweep(report)
+    if "9" in cases:
+        print("9: a 52-week series in process", flush=True)
+        series.series_booking(report)
 
     postgres, redis_version = _versions()
     harness.flush_redis()
@@ -137,13 +162,15 @@ def main(argv: list[str] | None = None) -> int:
     report.rows.sort(key=lambda row: row.case)
     text = document(report, preamble(postgres, redis_version, server.workers, time.perf_counter() - began,
                                      load_before))
-    args.output.write_text(text)
+    if output is not None:
+        output.write_text(text)
     shutil.rmtree(workdir, ignore_errors=True)
     for title, body in report.details:
         print(f"\n## {title}\n\n{body}")
     print()
     print(report.table())
-    print(f"\nWritten to {args.output}", flush=True)
+    print(f"\nWritten to {output}" if output is not None else "\nNot written (--case without --output)",
+          flush=True)
     return 1 if report.failed() else 0
 
 

@@ -74,3 +74,31 @@ def test_the_layer_contracts_are_kept():
                              "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def _loaded_after(code: str) -> set[str]:
+    """Top-level packages in sys.modules after running `code` in a fresh interpreter with the suite's
+    settings (its environment)."""
+    script = f"{code}\nimport sys\nprint(' '.join(sorted({{name.split('.')[0] for name in sys.modules}})))"
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+def test_functions_that_never_see_a_bearer_token_do_not_load_pyjwt():
+    # PyJWT pulls in cryptography's X.509 and public-key bindings (about 10 MiB per worker): only a
+    # function that signs or verifies a token pays for them, when it first does.
+    for function in ("public", "health"):
+        loaded = _loaded_after(f"import functions.{function}.handler")
+        assert "jwt" not in loaded, function
+    assert "jwt" in _loaded_after("import functions.auth.handler\n"
+                                  "from shared.accounts.tokens import issue_access_token\n"
+                                  "issue_access_token(user_id=1, role='professional', professional_id=1)")
+
+
+def test_availability_loads_icalendar_only_to_render_a_calendar():
+    # icalendar and dateutil (about 7 MiB) serve the .ics feed; blocks, rules and the feed's settings
+    # do without them.
+    loaded = _loaded_after("import functions.availability.handler")
+    assert not {"icalendar", "dateutil"} & loaded

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import http.server
 import json
 import os
 import shutil
 import socket
 import ssl
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -43,16 +46,16 @@ def site_for_test(workdir: Path, port: int, dead_gateway: int) -> str:
     return text.replace("/var/log/nginx/", f"{workdir}/")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
+@contextlib.contextmanager
+def serve_site(workdir: Path, gateway: int):
+    """nginx serving the site for the test, with the faasd gateway at 127.0.0.1:`gateway`."""
     if not Path(NGINX).exists():
         pytest.fail("nginx is not installed (.ci/run installs it)")
-    workdir = tmp_path_factory.mktemp("nginx")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
                     "/CN=localhost", "-keyout", str(workdir / "key.pem"), "-out", str(workdir / "cert.pem")],
                    check=True, capture_output=True)
     port = free_port()
-    (workdir / "agenda.conf").write_text(site_for_test(workdir, port, free_port()))
+    (workdir / "agenda.conf").write_text(site_for_test(workdir, port, gateway))
     (workdir / "nginx.conf").write_text(
         # As root (CI), the workers would otherwise run as nobody and not read the test's private files.
         ("user root;\n" if os.geteuid() == 0 else "")
@@ -72,9 +75,18 @@ def site(tmp_path_factory):
                 process.kill()
                 raise RuntimeError(process.stderr.read().decode()) from None
             time.sleep(0.05)
-    yield port
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The site in front of a gateway that is down (nothing listens on its port)."""
+    with serve_site(tmp_path_factory.mktemp("nginx"), free_port()) as port:
+        yield port
 
 
 def call(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
@@ -120,3 +132,65 @@ def test_one_ipv6_64_shares_one_login_budget_in_nginx(site):
     assert statuses[-1] == 429  # past the burst, though every request came from another address
     assert 429 not in statuses[:burst]
     assert login("2001:db8:5:7::1") != 429  # the next /64 is another client
+
+
+# What a stand-in for the faasd gateway answers, by the request's X-Stub-Answer header: the gateway's and
+# of-watchdog's own failures (an empty 502 or 504, or a connection closed without an answer), and a
+# function's own problem answers, which must reach the client as the function wrote them.
+APP_PROBLEM = b'{"type":"about:blank","title":"from the app","status":%d}'
+
+
+class StubGateway(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        answer = self.headers.get("X-Stub-Answer", "")
+        if answer == "close":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        status = int(answer.split("-")[0])
+        body = APP_PROBLEM % status if answer.endswith("-app") else b""
+        self.send_response(status)
+        if body:
+            self.send_header("Content-Type", "application/problem+json")
+            self.send_header("Retry-After", "7")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_with_gateway(tmp_path_factory):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StubGateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with serve_site(tmp_path_factory.mktemp("nginx-stub"), server.server_address[1]) as port:
+            yield port
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("answer", "status"), [("502", 503), ("close", 503), ("504", 504)])
+def test_a_function_that_cannot_answer_gets_a_problem_from_nginx(site_with_gateway, answer, status):
+    got, headers, payload = call(site_with_gateway, "GET", "/health", headers={"X-Stub-Answer": answer})
+
+    assert got == status
+    assert headers["Content-Type"] == "application/problem+json"
+    for name, value in SECURITY_HEADERS.items():
+        assert headers.get(name) == value, name
+    problem = json.loads(payload)
+    assert problem["status"] == status and problem["request_id"] == headers["X-Request-ID"]
+
+
+@pytest.mark.parametrize("status", [404, 429, 503])
+def test_a_functions_own_problem_passes_nginx_untouched(site_with_gateway, status):
+    got, headers, payload = call(site_with_gateway, "GET", "/health",
+                                 headers={"X-Stub-Answer": f"{status}-app"})
+
+    assert (got, payload) == (status, APP_PROBLEM % status)
+    assert headers["Retry-After"] == "7"

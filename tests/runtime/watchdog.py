@@ -311,20 +311,50 @@ class Deployment:
                 stop(process)
 
 
-def stop(process: subprocess.Popen, timeout: float = 30) -> None:
-    """SIGTERM to the container's processes (gunicorn finishes what it serves), then end the watchdog.
+def container_processes(process: subprocess.Popen) -> list:
+    """Every live process of the container's process group (the watchdog started its own session), also
+    once the watchdog itself has exited."""
+    import psutil
 
-    of-watchdog itself would keep its port open for healthcheck_interval after SIGTERM, to drain
-    connections through a load balancer; nothing is routed here, so it is killed once gunicorn is gone.
+    members = []
+    for candidate in psutil.process_iter():
+        try:
+            if os.getpgid(candidate.pid) == process.pid:
+                members.append(candidate)
+        except (ProcessLookupError, psutil.NoSuchProcess):
+            continue
+    return members
+
+
+def gunicorn_master(process: subprocess.Popen) -> int | None:
+    """The pid of gunicorn's master in the container: the member whose parent is no other gunicorn."""
+    members = container_processes(process)
+    others = {member.pid for member in members} - {process.pid}
+    for member in members:
+        try:
+            if member.pid != process.pid and member.ppid() not in others:
+                return member.pid
+        except Exception:  # noqa: BLE001 (psutil.NoSuchProcess: it ended meanwhile)
+            continue
+    return None
+
+
+def stop(process: subprocess.Popen, timeout: float = 30) -> None:
+    """End a function container: gunicorn stops gracefully at once (SIGALRM, see shared.gunicorn_conf:
+    it finishes what it serves), then whatever is left of the container is killed.
+
+    In production the watchdog gets SIGTERM, forwards it to gunicorn, keeps its port open for
+    healthcheck_interval (a load balancer drains) and gunicorn keeps serving meanwhile;
+    tests/runtime/test_redeploy.py runs that sequence. Nothing is routed here, so this skips the wait.
     """
     import psutil
 
-    if process.poll() is not None:
-        return
+    master = gunicorn_master(process)
     try:
-        children = psutil.Process(process.pid).children(recursive=True)
-        os.killpg(process.pid, signal.SIGTERM)
-        psutil.wait_procs(children, timeout=timeout)
+        if master is not None:
+            os.kill(master, signal.SIGALRM)
+            psutil.wait_procs([p for p in container_processes(process) if p.pid != process.pid],
+                              timeout=timeout)
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, psutil.NoSuchProcess):
         pass
