@@ -71,8 +71,14 @@ class Effects:
               metadata: dict[str, Any] | None = None) -> None:
         """One audit row: who (the actor), what (action, entity, metadata), from where."""
         entity_type = "appointment" if isinstance(entity, Appointment) else "appointment_request"
-        self._audit.append(audit_values(self.actor, action=action, professional_id=entity.professional_id,
-                                        entity_type=entity_type, entity_id=entity.id, metadata=metadata))
+        self.audit_row(action, entity_type=entity_type, entity_id=entity.id,
+                       professional_id=entity.professional_id, metadata=metadata)
+
+    def audit_row(self, action: str, *, entity_type: str, entity_id: int, professional_id: int,
+                  metadata: dict[str, Any] | None = None) -> None:
+        """audit() for a row known by its ids only (one a statement changed without loading it)."""
+        self._audit.append(audit_values(self.actor, action=action, professional_id=professional_id,
+                                        entity_type=entity_type, entity_id=entity_id, metadata=metadata))
 
     def notify(self, kind: str, *, to_client: str | None = None, appointment: Appointment | None = None,
                request: AppointmentRequest | None = None, payload: dict[str, Any] | None = None) -> None:

@@ -81,29 +81,47 @@ def _seconds_until(moment: dt.datetime | None, now: dt.datetime) -> int:
 
 def release_expired(effects: Effects, *, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> None:
     """Before a command takes [start, end): the professional's holds there that are past their expiry
-    become expired (the exclusion constraint still counts a held row, whatever its expiry)."""
-    _mark_expired(effects, now, (Appointment.professional_id == effects.professional.id)
-                  & (Appointment.start_datetime < end) & (Appointment.end_datetime > start))
+    become expired (the exclusion constraint still counts a held row, whatever its expiry). Every booking
+    and move takes this step, so it is one cached statement that touches no row in the usual case."""
+    _mark_expired(effects, _release_statement(), {"of_professional": effects.professional.id, "from": start,
+                                                  "until": end, "at": now})
 
 
 def expire(uow, *, now: dt.datetime | None = None) -> int:
     """The sweep: every hold past its expiry becomes expired; returns how many."""
     effects = Effects(uow, SYSTEM)
-    expired = _mark_expired(effects, utcnow(now))
+    expired = _mark_expired(effects, _sweep_statement(), {"at": utcnow(now)})
     effects.commit()
     return expired
 
 
-def _mark_expired(effects: Effects, now: dt.datetime, *where) -> int:
-    rows = effects.uow.session.scalars(
-        update(Appointment)
-        .where(Appointment.status == HELD, Appointment.hold_expires_at <= now, *where)
-        .values(status=EXPIRED, hold_client_key=None)
-        .returning(Appointment),
-        execution_options={"synchronize_session": False}).all()
+def _expire_held(*where):
+    table = Appointment.__table__
+    return (update(table)
+            .where(table.c.status == HELD, table.c.hold_expires_at <= bindparam("at"), *where)
+            .values(status=EXPIRED, hold_client_key=None)
+            .returning(table.c.id, table.c.professional_id, table.c.hold_expires_at))
+
+
+@functools.cache
+def _release_statement():
+    table = Appointment.__table__
+    # Parameter names differ from the columns': an UPDATE reserves those for its SET clause.
+    return _expire_held(table.c.professional_id == bindparam("of_professional"),
+                        table.c.start_datetime < bindparam("until"), table.c.end_datetime > bindparam("from"))
+
+
+@functools.cache
+def _sweep_statement():
+    return _expire_held()
+
+
+def _mark_expired(effects: Effects, statement, params: dict) -> int:
+    rows = effects.uow.session.execute(statement, params).all()
     for row in rows:
-        effects.audit("appointment.hold_expired", entity=row,
-                      metadata={"hold_expires_at": row.hold_expires_at.isoformat()})
+        effects.audit_row("appointment.hold_expired", entity_type="appointment", entity_id=row.id,
+                          professional_id=row.professional_id,
+                          metadata={"hold_expires_at": row.hold_expires_at.isoformat()})
     return len(rows)
 
 
