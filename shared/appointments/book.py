@@ -63,8 +63,8 @@ def book(uow, actor: Actor, booking_in: dict[str, Any], *, slug: str | None = No
     rules.check_service_bookable(service, policy)
     client = None
     if policy.by_client:
-        rules.check_public_booking(session, policy, professional, service, email=booking_in["email"],
-                                   start=start, now=now)
+        lapsed_holds = rules.check_public_booking(session, policy, professional, service,
+                                                  email=booking_in["email"], start=start, end=end, now=now)
         if not professional.settings.allow_public_booking:
             return _record_request(uow, actor, professional, service, booking_in, start=start, end=end)
     hold = policy.by_client and professional.settings.require_email_confirmation
@@ -93,7 +93,7 @@ def book(uow, actor: Actor, booking_in: dict[str, Any], *, slug: str | None = No
     appointment, token = create_appointment(
         effects, service, client, start=start, end=end, now=now,
         status=AppointmentStatus.held if hold else AppointmentStatus(status), **written,
-        public=policy.by_client,
+        public=policy.by_client, release_holds=lapsed_holds if policy.by_client else True,
         audit_extra={"source": "public_link"} if policy.by_client else {})
     if hold:
         notices.held(effects, appointment, client)
@@ -108,14 +108,16 @@ def create_appointment(effects: Effects, service: Service, client: Client, *, st
                        end: dt.datetime, now: dt.datetime, status: AppointmentStatus, public: bool,
                        audit_extra: dict[str, Any], notes: str | None = None,
                        client_comment: str | None = None, hold_expires_at: dt.datetime | None = None,
-                       hold_client_key: str | None = None,
-                       series: AppointmentSeries | None = None) -> tuple[Appointment, str]:
+                       hold_client_key: str | None = None, series: AppointmentSeries | None = None,
+                       release_holds: bool = True) -> tuple[Appointment, str]:
     """The appointment row (written at once: its id is needed), its client link, its audit row and its
     count; returns it with the link's token. `public`: booked by a client (the page, or a request). A held
     booking's link lasts as long as the hold (its confirmation extends it). An occurrence of a `series`
-    keeps `start` as its place in the series' pattern (recurrence_start)."""
+    keeps `start` as its place in the series' pattern (recurrence_start). `release_holds`: False when the
+    caller has read that no hold past its expiry is in the way (a public booking, in its one statement)."""
     professional: Professional = effects.professional
-    holds.release_expired(effects, start=start, end=end, now=now)
+    if release_holds:
+        holds.release_expired(effects, start=start, end=end, now=now)
     appointment = Appointment(
         professional_id=professional.id, client_id=client.id, service_id=service.id, start_datetime=start,
         end_datetime=end, status=status, notes=notes, client_comment=client_comment,

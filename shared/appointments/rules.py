@@ -24,6 +24,7 @@ from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentRequest,
+    AppointmentStatus,
     Client,
     Professional,
     RequestStatus,
@@ -62,18 +63,21 @@ def check_time(session, policy: Policy, professional: Professional, service: Ser
 
 
 def check_public_booking(session, policy: Policy, professional: Professional, service: Service, *,
-                         email: str, start: dt.datetime, now: dt.datetime) -> None:
+                         email: str, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> bool:
     """A booking from the public page: the client's open bookings are under the professional's cap, and
-    the start is a slot on offer (the cap first, as it always was).
+    the start is a slot on offer (the cap first, as it always was). Returns whether a hold past its expiry
+    still sits in [start, end) (the booking marks it expired first; in the usual case there is none, and
+    that step costs nothing).
 
-    Both come from one statement (the availability's, with the cap's count riding along), read after the
+    All of it comes from one statement (the availability's, with the counts riding along), read after the
     page statement took the per-email advisory lock: bookings by one email take turns, so the count is
-    exact.
+    exact. A hold live at `now` makes the slot not offered, so none can lapse into the way meanwhile.
     """
-    offered, open_bookings = is_offered_and_count(
+    offered, (open_bookings, lapsed_holds) = is_offered_and_count(
         session, professional=professional, service=service, start=start, now=now,
-        rules=professional.settings, count=(_open_public_bookings(), {
-            "cap_professional_id": professional.id, "cap_email": email, "cap_now": now}))
+        rules=professional.settings, counts=(_public_booking_counts(), {
+            "cap_professional_id": professional.id, "cap_email": email, "cap_now": now,
+            "hold_start": start, "hold_end": end}))
     limit = professional.settings.max_pending_public_bookings
     if open_bookings >= limit:
         raise Conflict(f"You already have {limit} upcoming bookings or requests with "
@@ -81,6 +85,7 @@ def check_public_booking(session, policy: Policy, professional: Professional, se
                        "them directly.", slug="too-many-pending-bookings")
     if not offered:
         raise policy.conflict(professional)
+    return lapsed_holds > 0
 
 
 def public_booking_lock(email: str) -> tuple[str, str]:
@@ -90,6 +95,20 @@ def public_booking_lock(email: str) -> tuple[str, str]:
 
 
 @functools.cache
+def _public_booking_counts():
+    """The client's open public bookings (the cap), and the holds past their expiry in the booking's way."""
+    lapsed = (
+        select(func.count()).select_from(Appointment)
+        .where(Appointment.professional_id == bindparam("cap_professional_id"),
+               Appointment.status == AppointmentStatus.held,
+               Appointment.hold_expires_at <= bindparam("cap_now"),
+               Appointment.start_datetime < bindparam("hold_end"),
+               Appointment.end_datetime > bindparam("hold_start"))
+        .scalar_subquery()
+    )
+    return _open_public_bookings(), lapsed.label("lapsed_holds")
+
+
 def _open_public_bookings():
     # Upcoming public appointments (pending, confirmed or held) and pending requests of one client email, as
     # one integer expression. Built once with bound parameters (cheaper than building and cache-keying it on

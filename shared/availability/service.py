@@ -49,7 +49,8 @@ DEFAULT_RULES = {"slot_interval_minutes": None, "buffer_minutes": 0, "minimum_no
 # Extra margin around a range of local dates when loading busy time, wider than any UTC offset.
 _MARGIN = dt.timedelta(days=1)
 # Row kinds of the one availability query in offered_slots.
-_BLOCK, _TIME_OFF, _BUSY, _EXTRA, _IMPORTED = 0, 1, 2, 3, 4
+_BLOCK, _TIME_OFF, _BUSY, _IMPORTED = 0, 1, 2, 4
+_EXTRA = 100  # the kind of a caller's first value riding along; the i-th is _EXTRA + i
 
 
 # Availability blocks
@@ -237,13 +238,14 @@ def offered_slots(session, *, professional: Professional, service: Service, date
 
 def _offered(session, *, professional: Professional, service: Service, date_from: dt.date, date_to: dt.date,
              now: dt.datetime | None, ignore_appointment_id: int | None, rules,
-             extra: tuple[Any, dict[str, Any]] | None = None) -> tuple[list[slot_engine.Slot], Any]:
-    """offered_slots(), and the value of `extra` (an integer expression and its bound parameters) read in
+             extra: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+             ) -> tuple[list[slot_engine.Slot], list[int] | None]:
+    """offered_slots(), and the values of `extra` (integer expressions and their bound parameters) read in
     the same statement."""
     if service.professional_id != professional.id:
         raise ValueError("the service belongs to another professional")
     if not (professional.is_active and service.is_active) or date_to < date_from:
-        return [], (session.scalar(select(extra[0]), extra[1]) if extra is not None else None)
+        return [], (list(session.execute(select(*extra[0]), extra[1]).one()) if extra is not None else None)
     zone = ZoneInfo(professional.timezone)
     rules_ = _rules(session, professional.id) if rules is None else _rules_of(rules)
     buffer = dt.timedelta(minutes=rules_["buffer_minutes"])
@@ -256,9 +258,12 @@ def _offered(session, *, professional: Professional, service: Service, date_from
               "busy_end": window_end + buffer, "busy_now": now}
     if ignore_appointment_id is not None:
         params["ignore_id"] = ignore_appointment_id
-    statement = _availability_statement(ignore_appointment_id is not None, extra[0] if extra else None)
+    statement = _availability_statement(ignore_appointment_id is not None, extra[0] if extra else ())
     rows = session.execute(statement, {**params, **(extra[1] if extra else {})}).all()
-    extra_value = next((r.n for r in rows if r.kind == _EXTRA), None)
+    extra_values = None
+    if extra is not None:
+        by_kind = {r.kind: r.n for r in rows if r.kind >= _EXTRA}
+        extra_values = [by_kind[_EXTRA + i] for i in range(len(extra[0]))]
 
     slots = slot_engine.compute_slots(
         timezone=professional.timezone, date_from=date_from, date_to=date_to,
@@ -277,16 +282,17 @@ def _offered(session, *, professional: Professional, service: Service, date_from
         minimum_notice_minutes=rules_["minimum_notice_minutes"],
         booking_advance_days=rules_["booking_advance_days"],
     )
-    return slots, extra_value
+    return slots, extra_values
 
 
 @functools.cache
-def _availability_statement(ignore_appointment: bool, extra=None):
+def _availability_statement(ignore_appointment: bool, extra: tuple = ()):
     """Blocks, time off, busy appointments and imported busy time in one statement (a round trip costs
     more than these small reads): rows are told apart by `kind` and padded with typed NULLs to one
     shape. Built once per variant with bound parameters, and kept: building and cache-keying it on every
-    request cost about as much Python time as the slot engine. `extra` (an integer expression, itself
-    built once) adds one row of its own kind carrying a value the caller wants in the same round trip.
+    request cost about as much Python time as the slot engine. `extra` (integer expressions, themselves
+    built once) adds a row of its own kind for each, carrying a value the caller wants in the same round
+    trip.
     """
     blocks = (
         select(literal(_BLOCK).label("kind"), AvailabilityBlock.is_recurring, AvailabilityBlock.weekday,
@@ -325,8 +331,8 @@ def _availability_statement(ignore_appointment: bool, extra=None):
                CalendarBusyInterval.end_datetime > bindparam("window_start"))
     )
     parts = [blocks, time_off, busy, imported]
-    if extra is not None:
-        parts.append(select(literal(_EXTRA), *padding, cast(null(), _TS), cast(null(), _TS), extra))
+    parts += [select(literal(_EXTRA + i), *padding, cast(null(), _TS), cast(null(), _TS), value)
+              for i, value in enumerate(extra)]
     return union_all(*parts)
 
 
@@ -346,16 +352,16 @@ def is_offered(session, *, professional: Professional, service: Service, start: 
 
 
 def is_offered_and_count(session, *, professional: Professional, service: Service, start: dt.datetime,
-                         count: tuple[Any, dict[str, Any]], now: dt.datetime | None = None,
-                         rules: ProfessionalSettings | None = None) -> tuple[bool, int]:
-    """is_offered(), and the value of `count` (an integer expression built once, and its bound parameters),
-    read in the same statement: one round trip less for a caller that needs both (public booking: its cap).
-    """
+                         counts: tuple[tuple[Any, ...], dict[str, Any]], now: dt.datetime | None = None,
+                         rules: ProfessionalSettings | None = None) -> tuple[bool, list[int]]:
+    """is_offered(), and the values of `counts` (integer expressions built once, and their bound
+    parameters), read in the same statement: round trips less for a caller that needs them (public
+    booking: its cap, and whether an expired hold is in the way)."""
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValueError("start must be an aware datetime")
     day = start.astimezone(ZoneInfo(professional.timezone)).date()
     slots, counted = _offered(session, professional=professional, service=service, date_from=day, date_to=day,
-                              now=now, ignore_appointment_id=None, rules=rules, extra=count)
+                              now=now, ignore_appointment_id=None, rules=rules, extra=counts)
     return any(slot.start == start for slot in slots), counted
 
 
