@@ -67,15 +67,15 @@ def book(uow, actor: Actor, booking_in: dict[str, Any], *, slug: str | None = No
                                                   email=booking_in["email"], start=start, end=end, now=now)
         if not professional.settings.allow_public_booking:
             return _record_request(uow, actor, professional, service, booking_in, start=start, end=end)
-    hold = policy.by_client and professional.settings.require_email_confirmation
-    if hold:
-        client_key = ratelimit.address_key(actor.ip_address)
-        holds.check_limits(session, professional, client_key, now)
     else:
         if "client_id" in booking_in:
             client = lookups.client(session, professional_id=professional.id,
                                     client_id=booking_in["client_id"])
         rules.check_time(session, policy, professional, service, start=start, end=end, now=now)
+    hold = policy.by_client and professional.settings.require_email_confirmation
+    if hold:
+        client_key = ratelimit.address_key(actor.ip_address)
+        holds.check_limits(session, professional, client_key, now)
 
     # Write, and record the effects.
     if client is None:
