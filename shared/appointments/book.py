@@ -114,7 +114,8 @@ def create_appointment(effects: Effects, service: Service, client: Client, *, st
     count; returns it with the link's token. `public`: booked by a client (the page, or a request). A held
     booking's link lasts as long as the hold (its confirmation extends it). An occurrence of a `series`
     keeps `start` as its place in the series' pattern (recurrence_start). `release_holds`: False when the
-    caller has read that no hold past its expiry is in the way (a public booking, in its one statement)."""
+    caller has read that no hold past its expiry is in the way (a public booking, in its one statement) or
+    has released those of a whole series at once."""
     professional: Professional = effects.professional
     if release_holds:
         holds.release_expired(effects, start=start, end=end, now=now)

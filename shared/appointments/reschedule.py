@@ -32,22 +32,25 @@ def reschedule(uow, actor: Actor, *, start_datetime: dt.datetime, appointment_id
 
 
 def move(effects: Effects, appointment: Appointment, client: Client, start: dt.datetime, *,
-         now: dt.datetime, notify: bool = True) -> None:
+         now: dt.datetime, batch: bool = False) -> None:
     """The step every reschedule takes (the caller has checked the status and the window): the time is
     one the actor may take, the end follows the service, the calendar sequence goes up, the links last
-    until the new end, both sides hear as the policy says (unless the caller tells them of a whole batch
-    at once: `notify` False), and the audit trail records it."""
+    until the new end, both sides hear as the policy says, and the audit trail records it.
+
+    `batch`: one of several appointments of a series moved together; the caller has checked all their new
+    times in one statement, released the holds in their way, and tells the client of the whole batch."""
     policy, professional = effects.actor.policy, effects.professional
     end = start + dt.timedelta(minutes=appointment.service.duration_minutes)
-    rules.check_time(effects.uow.session, policy, professional, appointment.service, start=start, end=end,
-                     now=now, moving=appointment)
-    holds.release_expired(effects, start=start, end=end, now=now)  # before the row moves (autoflush)
+    if not batch:
+        rules.check_time(effects.uow.session, policy, professional, appointment.service, start=start,
+                         end=end, now=now, moving=appointment)
+        holds.release_expired(effects, start=start, end=end, now=now)  # before the row moves (autoflush)
     previous_start = appointment.start_datetime.astimezone(dt.UTC)
     appointment.start_datetime, appointment.end_datetime = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     appointment.sequence += 1
     effects.flush(policy.conflict(professional))
     effects.extend_links(appointment)
-    if notify:
+    if not batch:
         notices.rescheduled(effects, appointment, client, previous_start=previous_start.isoformat())
     effects.audit("appointment.rescheduled", entity=appointment, metadata={
         "previous_start": previous_start.isoformat(), "start": appointment.start_datetime.isoformat(),

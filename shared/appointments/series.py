@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from shared.appointments import lookups, notices, rules
+from shared.appointments import holds, lookups, notices, rules
 from shared.appointments.actors import Actor
 from shared.appointments.book import create_appointment
 from shared.appointments.effects import Effects
@@ -77,13 +77,16 @@ def book_series(uow, actor: Actor, booking_in: dict[str, Any], *,
     effects.flush(policy.conflict(professional))
     status = AppointmentStatus(booking_in.get("status")
                                or professional.settings.default_appointment_status.value)
+    # Holds past their expiry in the series' span are marked so once (release_expired() per occurrence
+    # would be a statement each; marking a lapsed hold between them is what the sweep does anyway).
+    holds.release_expired(effects, start=planned[0].start, end=planned[-1].end, now=now)
     booked = []
     for occurrence in planned:
         if occurrence.index in taken:
             continue
         appointment, _token = create_appointment(
             effects, service, client, start=occurrence.start, end=occurrence.end, now=now, status=status,
-            notes=booking_in.get("notes"), public=False, series=series,
+            notes=booking_in.get("notes"), public=False, series=series, release_holds=False,
             audit_extra={"series_id": series.id})
         booked.append(appointment)
     notices.series_booked(effects, series, booked[0], client)

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.appointments import lookups, notices, rules
+from shared.appointments import holds, lookups, notices, rules
 from shared.appointments.actors import Actor
 from shared.appointments.effects import Effects, link_expiry
 from shared.appointments.recurrence import shifted
@@ -42,9 +42,10 @@ def update(uow, actor: Actor, *, appointment_id: int, appointment_in: dict[str, 
 
 
 def change(effects: Effects, appointment: Appointment, appointment_in: dict[str, Any], *, now: dt.datetime,
-           notify: bool = True) -> Client:
+           batch: bool = False) -> Client:
     """The professional's edit of one (locked) appointment, as update() and a change to a series make it;
-    returns the appointment's client. `notify` False: the caller tells the client of a whole batch."""
+    returns the appointment's client. `batch`: part of a change to a series, whose caller checks the new
+    times at once and tells the client of the whole batch (move)."""
     session, policy = effects.uow.session, effects.actor.policy
     client = appointment.client
     target = appointment_in.get("status")
@@ -68,10 +69,10 @@ def change(effects: Effects, appointment: Appointment, appointment_in: dict[str,
         appointment.notes = appointment_in["notes"]
         changed.append("notes")
     if moves:
-        move(effects, appointment, client, new_start, now=now, notify=notify)
+        move(effects, appointment, client, new_start, now=now, batch=batch)
     if status_changes:
         apply_status(effects, appointment, client, AppointmentStatus(target), now=now,
-                     reason=appointment_in.get("reason"), notify=notify)
+                     reason=appointment_in.get("reason"), notify=not batch)
     if "client_id" in changed:
         # The previous client's link must not manage someone else's appointment; the new client gets one.
         effects.revoke_links(appointment, now)
@@ -105,10 +106,12 @@ def _change_series(effects: Effects, reached: lookups.Reach, appointment: Appoin
                                   moving=[t.id for t in targets])
         if taken:
             raise rules.series_conflict(professional, [times[i][0] for i in taken])
+        holds.release_expired(effects, start=min(start for start, _ in times),
+                              end=max(end for _, end in times), now=now)
         if each and each[0]["start_datetime"] > targets[0].start_datetime:
             targets, each = targets[::-1], each[::-1]
     previous = {target.id: target.start_datetime for target in targets}
-    clients = [change(effects, target, target_in, now=now, notify=False)
+    clients = [change(effects, target, target_in, now=now, batch=True)
                for target, target_in in zip(targets, each, strict=True)]
     first = min(targets, key=lambda a: a.recurrence_start)
     client = clients[targets.index(first)]

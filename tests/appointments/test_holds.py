@@ -301,3 +301,31 @@ def test_expired_holds_are_no_client_cancellations_in_the_statistics(http, uow, 
     counts = response.json["totals"]["appointments"]
     assert (counts["expired"], counts["held"], counts["cancelled_by_client"], counts["total"]) == (1, 1, 0, 1)
     assert response.json["totals"]["clients"] == 1
+
+
+def test_a_series_and_its_move_take_times_where_holds_lapsed_and_not_where_one_is_live(http, rows, page):
+    professional, service = page
+    day = future_weekday()
+    week = dt.timedelta(days=7)
+    lapsed = [http.post(_url(professional), json=_body(service, at(day, 10) + week * n,
+                                                       email=f"l{n}@example.com"),
+                        environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}).json["id"] for n in (1, 2)]
+    live = http.post(_url(professional), json=_body(service, at(day, 12) + week, email="live@example.com"),
+                     environ_base={"REMOTE_ADDR": "198.51.100.9"}).json["id"]
+    for appointment_id in lapsed:
+        _expire_hold(appointment_id)
+    headers = headers_for(professional)
+
+    series = http.post("/appointments", headers=headers, json={
+        "service_id": service.id, "start_datetime": at(day, 10).isoformat(),
+        "client": {"name": "Olga", "email": "olga@example.com"},
+        "recurrence": {"every_weeks": 1, "count": 3}})
+    assert series.status_code == 201, series.json
+    first = series.json["appointments"][0]["id"]
+    over_live = http.put(f"/appointments/{first}?scope=all", headers=headers,
+                         json={"start_datetime": at(day, 12).isoformat()})
+
+    assert over_live.status_code == 409 and over_live.json["conflicts"] == [(at(day, 12) + week).isoformat()]
+    statuses = {a.id: a.status.value for a in rows(m.Appointment)}
+    assert [statuses[i] for i in (*lapsed, live)] == ["expired", "expired", "held"]
+    assert len(rows(m.AuditLog, action="appointment.hold_expired")) == 2
