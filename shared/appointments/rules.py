@@ -12,7 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from sqlalchemy import and_, bindparam, func, select, text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    DateTime,
+    all_,
+    and_,
+    bindparam,
+    column,
+    exists,
+    func,
+    or_,
+    select,
+)
 
 from shared.appointments import lookups
 from shared.appointments.actors import Policy
@@ -29,6 +41,7 @@ from shared.models import (
     Professional,
     RequestStatus,
     Service,
+    TimeOff,
     takes_its_time,
 )
 
@@ -156,19 +169,24 @@ def check_movable(policy: Policy, appointment: Appointment) -> None:
         raise policy.not_movable(appointment)
 
 
-_TAKEN_TIMES = text("""
-SELECT o.n - 1 FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[])) WITH ORDINALITY
-    AS o(start_datetime, end_datetime, n)
-WHERE EXISTS (SELECT 1 FROM appointments a
-              WHERE a.professional_id = :professional_id
-                AND (a.status IN ('pending', 'confirmed') OR (a.status = 'held' AND a.hold_expires_at > :now))
-                AND a.start_datetime < o.end_datetime AND a.end_datetime > o.start_datetime
-                AND a.id <> ALL(CAST(:moving AS bigint[])))
-   OR EXISTS (SELECT 1 FROM time_off t
-              WHERE t.professional_id = :professional_id
-                AND t.start_datetime < o.end_datetime AND t.end_datetime > o.start_datetime)
-ORDER BY 1
-""")
+@functools.cache
+def _taken_times():
+    # One row per [start, end) pair given (its position n, from 1) whose time another appointment keeps
+    # (the same rule as the slots: models.takes_its_time) or time off covers. Built once.
+    times = (func.unnest(bindparam("starts", type_=ARRAY(DateTime(timezone=True))),
+                         bindparam("ends", type_=ARRAY(DateTime(timezone=True))))
+             .table_valued(column("start_datetime", DateTime(timezone=True)),
+                           column("end_datetime", DateTime(timezone=True)), with_ordinality="n")
+             .render_derived(name="o"))
+    booked = exists().where(
+        Appointment.professional_id == bindparam("professional_id"), takes_its_time(bindparam("now")),
+        Appointment.start_datetime < times.c.end_datetime, Appointment.end_datetime > times.c.start_datetime,
+        Appointment.id != all_(bindparam("moving", type_=ARRAY(BigInteger))))
+    off = exists().where(
+        TimeOff.professional_id == bindparam("professional_id"),
+        TimeOff.start_datetime < times.c.end_datetime, TimeOff.end_datetime > times.c.start_datetime)
+    return select(times.c.n - 1).where(or_(booked, off)).order_by(times.c.n)
+
 
 
 def taken_times(session, professional: Professional, times: list[tuple[dt.datetime, dt.datetime]], *,
@@ -179,7 +197,7 @@ def taken_times(session, professional: Professional, times: list[tuple[dt.dateti
     in their own way."""
     if not times:
         return []
-    return list(session.scalars(_TAKEN_TIMES, {
+    return list(session.scalars(_taken_times(), {
         "professional_id": professional.id, "starts": [start for start, _ in times],
         "ends": [end for _, end in times], "moving": list(moving), "now": now}))
 
