@@ -24,6 +24,13 @@ CHANGE_KINDS = frozenset({
 SCOPES = ("this", "following", "all")
 
 
+def pattern_starts(series: AppointmentSeries, duration) -> list:
+    """The places of the series' pattern (one occurrence each, at its local time), whether or not an
+    appointment holds them now."""
+    return occurrences(first_start=series.start_datetime, duration=duration, zone=ZoneInfo(series.timezone),
+                       every_weeks=series.every_weeks, count=series.count, until=series.until)
+
+
 def series_context(session, kind: str, appointment: Appointment, payload: dict) -> dict[str, Any]:
     """The series_* context keys for an e-mail about `appointment` (none when it is of no series)."""
     series = appointment.series_id and session.get(AppointmentSeries, appointment.series_id)
@@ -36,10 +43,7 @@ def series_context(session, kind: str, appointment: Appointment, payload: dict) 
     scope = payload.get("scope")
     if scope is None:
         shown = [a for a in siblings if a.status in ACTIVE_STATUSES]
-        places = occurrences(first_start=series.start_datetime,
-                             duration=appointment.end_datetime - appointment.start_datetime,
-                             zone=ZoneInfo(series.timezone), every_weeks=series.every_weeks,
-                             count=series.count, until=series.until)
+        places = pattern_starts(series, appointment.end_datetime - appointment.start_datetime)
         booked = {a.recurrence_start for a in siblings}
         context["series_skipped"] = [p.start for p in places if p.start not in booked]
     else:

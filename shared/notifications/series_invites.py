@@ -5,13 +5,12 @@ occurrence alone (RECURRENCE-ID), always under the series' UID."""
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from shared.appointments.recurrence import occurrences
 from shared.models import ACTIVE_STATUSES, Appointment, AppointmentSeries, AppointmentStatus
 from shared.notifications.calendar import Override, WeeklyRule, build_ics, series_uid
+from shared.notifications.series_context import pattern_starts
 
 CANCELLED = (AppointmentStatus.cancelled_by_client, AppointmentStatus.cancelled_by_professional)
 
@@ -30,10 +29,7 @@ def series_ics(session, appointment: Appointment, *, method: str, whole: bool, *
             recurrence_id=appointment.recurrence_start, **common)
     siblings = session.scalars(select(Appointment).where(Appointment.series_id == series.id)).all()
     kept = {a.recurrence_start: a for a in siblings if a.status not in CANCELLED}
-    places = occurrences(first_start=series.start_datetime,
-                         duration=appointment.end_datetime - appointment.start_datetime,
-                         zone=ZoneInfo(series.timezone), every_weeks=series.every_weeks, count=series.count,
-                         until=series.until)
+    places = pattern_starts(series, appointment.end_datetime - appointment.start_datetime)
     on = any(a.status in ACTIVE_STATUSES for a in kept.values())
     method = "REQUEST" if on else "CANCEL"
     rule = WeeklyRule(every_weeks=series.every_weeks, count=len(places),
