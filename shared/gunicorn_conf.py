@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import signal
 from pathlib import Path
 
@@ -42,21 +41,17 @@ def worker_timeout(environ: dict[str, str] | None = None) -> int | None:
 
 # of-watchdog's default for read/write timeouts (config/config.go), a Go duration or whole seconds.
 WATCHDOG_DEFAULT_TIMEOUT_SECONDS = 10.0
-_GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def watchdog_duration(raw: str | None, default: float) -> float:
-    """Seconds in an of-watchdog duration setting ("14s", "1m30s", or a whole number of seconds)."""
-    if raw is None or raw.strip() == "":
+    """Seconds in an of-watchdog duration setting ("14s", "1m30s", or a whole number of seconds); the
+    default for one unset or unreadable, as the watchdog falls back to its own."""
+    from shared.timeouts import go_duration
+
+    try:
+        return default if raw is None or raw.strip() == "" else go_duration(raw)
+    except ValueError:
         return default
-    raw = raw.strip()
-    if raw.isdigit():
-        return float(raw)
-    parts = _GO_DURATION.findall(raw)
-    if not parts or "".join(number + unit for number, unit in parts) != raw:
-        return default  # the watchdog falls back to its default as well
-    return sum(float(number) * _GO_UNITS[unit] for number, unit in parts)
 
 
 def drain_seconds(environ: dict[str, str] | None = None) -> int:

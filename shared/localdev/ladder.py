@@ -8,7 +8,6 @@ generated nginx site reads its timeout from here; tests/runtime/test_timeout_lad
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +16,9 @@ from typing import Any
 import yaml
 
 from shared.localdev.gateway import REPO_ROOT
+from shared.timeouts import go_duration as duration
 
 TIMEOUTS_FILE = REPO_ROOT / "openfaas" / "timeouts.yml"
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 @dataclass(frozen=True)
@@ -28,17 +26,6 @@ class Rung:
     layer: str
     seconds: float
     where: str
-
-
-def duration(value: Any) -> float:
-    """Seconds in a Go duration ("12s", "1m30s", "500ms") or a bare number, as of-watchdog reads them."""
-    text = str(value).strip()
-    if text.isdigit():
-        return float(text)
-    parts = _DURATION.findall(text)
-    if not parts or "".join(number + unit for number, unit in parts) != text:
-        raise ValueError(f"not a duration: {value!r}")
-    return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
 
 
 def outer_timeouts(path: Path = TIMEOUTS_FILE) -> dict[str, dict[str, str]]:
