@@ -5,26 +5,20 @@ A single appointment's e-mail says nothing of the kind."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from shared.appointments.actors import Actor
-from shared.appointments.series import book_series
 from shared.appointments.status import cancel
 from shared.appointments.update import update
 from shared.db import unit_of_work
 from shared.models import Notification
 from shared.notifications.render import LOCALES, render_email
 from shared.notifications.service import deliver
-from tests.factories import make_appointment, make_client, make_service
 
 from .conftest import ses_sent_messages
 from .outbox_support import T0, body, parse
-
-MADRID = ZoneInfo("Europe/Madrid")
-FIRST = dt.datetime(2027, 10, 5, 18, 0, tzinfo=MADRID)  # a Tuesday; summer time ends on 2027-10-31
+from .series_support import book_twelve_weeks, in_one, week, week_nine_taken
 
 SERIES_WORDS = {"es": ("serie", "sesion", "sesión"), "en": ("series", "session")}
 NEW_SERIES = {
@@ -49,15 +43,6 @@ ONLY_THIS = {
 }
 
 
-def _week(n: int, hour: int = 18) -> dt.datetime:
-    return (FIRST.replace(tzinfo=None, hour=hour) + dt.timedelta(weeks=n - 1)).replace(tzinfo=MADRID)
-
-
-def _in_one(function, **kwargs):
-    with unit_of_work() as work:
-        return function(work, **kwargs)
-
-
 def _sent(seen: set[int]) -> list[tuple[str, str, str]]:
     """(kind, text, html) of every notification written since the last call, each delivered now."""
     with unit_of_work() as work:
@@ -76,31 +61,25 @@ def _sent(seen: set[int]) -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_series_emails_name_the_sessions_cadence_and_scope(ses, uow, professional, locale):
     professional.settings.locale = locale
-    service = make_service(uow.session, professional, name="Terapia individual", duration_minutes=50)
-    client = make_client(uow.session, professional, name="Lucía Cliente", email="lucia@example.com")
-    make_appointment(uow.session, professional, service=service, client=client, start=_week(9))
-    uow.commit()
-    actor = Actor.professional(professional.id, professional.user_id)
+    actor, service_id, client_id = week_nine_taken(uow, professional)
     seen: set[int] = set()
     _sent(seen)
 
     # One confirmation: 11 sessions, weekly, across the DST change at 18:00, week 9 skipped.
-    series = _in_one(book_series, actor=actor, now=T0, booking_in={
-        "service_id": service.id, "start_datetime": FIRST, "client_id": client.id, "skip_conflicts": True,
-        "recurrence": {"every_weeks": 1, "count": 12}})
+    series = book_twelve_weeks(actor, service_id, client_id)
     [(kind, text, html)] = _sent(seen)
     assert kind == "booking_confirmation"
     for line in NEW_SERIES[locale]:
         assert line in text and line in html
 
     # One occurrence moved alone: only this one.
-    _in_one(update, actor=actor, appointment_id=series.appointments[2].id, now=T0,
-            appointment_in={"start_datetime": _week(3, hour=20)})
+    in_one(update, actor=actor, appointment_id=series.appointments[2].id, now=T0,
+            appointment_in={"start_datetime": week(3, hour=20)})
     [(kind, text, html)] = _sent(seen)
     assert kind == "rescheduled" and ONLY_THIS[locale] in text and ONLY_THIS[locale] in html
 
     # This and the following ones (weeks 6-12 but the skipped 9th) cancelled: one e-mail naming them.
-    _in_one(cancel, actor=actor, appointment_id=series.appointments[5].id, scope="following", now=T0)
+    in_one(cancel, actor=actor, appointment_id=series.appointments[5].id, scope="following", now=T0)
     [(kind, text, html)] = _sent(seen)
     assert kind == "cancelled_by_professional"
     assert FOLLOWING[locale] in text and FOLLOWING[locale] in html

@@ -6,35 +6,20 @@ change to the following ones (the series again, with its moved occurrences), a c
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import recurring_ical_events
 from icalendar import Calendar
 from sqlalchemy import select
 
-from shared.appointments.actors import Actor
-from shared.appointments.series import book_series
 from shared.appointments.status import cancel
 from shared.appointments.update import update
 from shared.db import unit_of_work
 from shared.models import Appointment, Notification
 from shared.notifications.service import deliver
-from tests.factories import make_appointment, make_client, make_service
 
 from .conftest import ses_sent_messages
 from .outbox_support import T0, calendars, parse
-
-MADRID = ZoneInfo("Europe/Madrid")
-FIRST = dt.datetime(2027, 10, 5, 18, 0, tzinfo=MADRID)  # a Tuesday; summer time ends on 2027-10-31
-
-
-def _week(n: int, hour: int = 18) -> dt.datetime:
-    return (FIRST.replace(tzinfo=None, hour=hour) + dt.timedelta(weeks=n - 1)).replace(tzinfo=MADRID)
-
-
-def _in_one(function, **kwargs):
-    with unit_of_work() as work:
-        return function(work, **kwargs)
+from .series_support import MADRID, book_twelve_weeks, in_one, week, week_nine_taken
 
 
 def _sent_calendars(notification_id: int):
@@ -74,52 +59,46 @@ def _booked_starts(series_id: int) -> list[dt.datetime]:
 
 
 def test_the_series_files_expand_to_exactly_the_booked_occurrences(ses, uow, professional):
-    service = make_service(uow.session, professional, name="Terapia individual", duration_minutes=50)
-    client = make_client(uow.session, professional, name="Lucía Cliente", email="lucia@example.com")
-    make_appointment(uow.session, professional, service=service, client=client, start=_week(9))
-    uow.commit()
-    actor = Actor.professional(professional.id, professional.user_id)
+    actor, service_id, client_id = week_nine_taken(uow, professional)
     seen: set[int] = set()
     _new_notifications(seen)
 
     # One confirmation for the whole series, week 9 skipped.
-    series = _in_one(book_series, actor=actor, now=T0, booking_in={
-        "service_id": service.id, "start_datetime": FIRST, "client_id": client.id, "skip_conflicts": True,
-        "recurrence": {"every_weeks": 1, "count": 12}})
+    series = book_twelve_weeks(actor, service_id, client_id)
     [confirmation] = _new_notifications(seen)
     master = _sent_calendars(confirmation.id)
     assert str(master["METHOD"]) == "REQUEST"
     [vevent] = master.walk("VEVENT")
     assert str(vevent["UID"]) == f"appointment-series-{series.id}@agenda" and "RRULE" in vevent
     booked = _booked_starts(series.id)
-    assert len(booked) == 11 and _week(9) not in booked
+    assert len(booked) == 11 and week(9) not in booked
     assert _expand(master) == booked
     assert {moment.astimezone(MADRID).time() for moment in _expand(master)} == {dt.time(18)}
 
     # One occurrence moved alone: its own VEVENT with RECURRENCE-ID and a higher SEQUENCE.
     third = series.appointments[2]
-    _in_one(update, actor=actor, appointment_id=third.id, now=T0,
-            appointment_in={"start_datetime": _week(3, hour=20)})
+    in_one(update, actor=actor, appointment_id=third.id, now=T0,
+            appointment_in={"start_datetime": week(3, hour=20)})
     [moved] = _new_notifications(seen)
     change = _sent_calendars(moved.id)
     [changed] = change.walk("VEVENT")
     assert str(changed["UID"]) == f"appointment-series-{series.id}@agenda"
-    assert changed.decoded("RECURRENCE-ID") == _week(3)
+    assert changed.decoded("RECURRENCE-ID") == week(3)
     assert int(changed["SEQUENCE"]) > int(vevent["SEQUENCE"])
     assert _expand(master, change) == _booked_starts(series.id)  # the confirmation, plus the change
 
     # This and the following ones (from week 6) an hour earlier: the series again, as it now stands.
-    _in_one(update, actor=actor, appointment_id=series.appointments[5].id, scope="following", now=T0,
-            appointment_in={"start_datetime": _week(6, hour=17)})
+    in_one(update, actor=actor, appointment_id=series.appointments[5].id, scope="following", now=T0,
+            appointment_in={"start_datetime": week(6, hour=17)})
     [following] = _new_notifications(seen)
     current = _sent_calendars(following.id)
     now_booked = _booked_starts(series.id)
-    assert _week(8, hour=17) in now_booked and _week(3, hour=20) in now_booked  # across DST, in Madrid
+    assert week(8, hour=17) in now_booked and week(3, hour=20) in now_booked  # across DST, in Madrid
     assert _expand(current) == now_booked
     assert int(current.walk("VEVENT")[0]["SEQUENCE"]) > int(vevent["SEQUENCE"])
 
     # Cancelling the series: METHOD:CANCEL for its UID.
-    _in_one(cancel, actor=actor, appointment_id=series.appointments[0].id, scope="all", now=T0)
+    in_one(cancel, actor=actor, appointment_id=series.appointments[0].id, scope="all", now=T0)
     [cancelled] = _new_notifications(seen)
     gone = _sent_calendars(cancelled.id)
     assert str(gone["METHOD"]) == "CANCEL"
