@@ -1,15 +1,19 @@
 """Access tokens: short-lived JWTs with a pinned algorithm and every registered claim checked.
 
-PyJWT is imported where a token is signed or verified, not with this module: it brings cryptography's
-bindings and X.509, about 10 MiB, which a function that never sees a token (public, health) would
-otherwise hold just for `revocation_instant` (a password reset ends sessions without reading a token).
+PyJWT is loaded where a token is signed or verified, not with this module, and as it is installed without
+its optional `crypto` extra (see pyjwt()), so a function that never sees a token (public, health) holds
+none of it just for `revocation_instant` (a password reset ends sessions without reading a token).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import math
+import sys
+import threading
 import uuid
+from types import ModuleType
 
 from shared.config import Settings, get_settings
 from shared.errors import Unauthenticated
@@ -37,10 +41,63 @@ def issued_before(claims: dict, instant: dt.datetime | None) -> bool:
     return instant is not None and round(claims["iat"] * 1000) < round(instant.timestamp() * 1000)
 
 
+class _NoCryptographyHere:
+    """A meta-path finder that hides `cryptography` from the one thread that is importing PyJWT."""
+
+    def __init__(self):
+        self.thread = threading.get_ident()
+
+    def find_spec(self, name, path=None, target=None):
+        if threading.get_ident() == self.thread and name.partition(".")[0] == "cryptography":
+            # Named as the package itself, so that `from cryptography import x509` fails as it would
+            # without cryptography installed, even when the bare package is imported already.
+            raise ModuleNotFoundError("No module named 'cryptography'", name="cryptography")
+        return None  # every other import, and every other thread, goes on as usual
+
+
+_pyjwt_lock = threading.Lock()
+_pyjwt: ModuleType | None = None
+
+
+def pyjwt() -> ModuleType:
+    """PyJWT with its HMAC algorithms only, as installed without the optional `crypto` extra.
+
+    PyJWT imports cryptography's RSA, EC, EdDSA and X.509 bindings whenever cryptography is installed (it
+    is, for shared.secretbox): about 9 MiB in every worker that signs or verifies a token, for algorithms
+    ALGORITHM pins out anyway (make bench, case 8). jwt.algorithms takes its documented path for a missing
+    cryptography (`has_crypto` False) when the import fails there, so the import of PyJWT runs with
+    cryptography hidden from the importing thread only; other threads, and this one afterwards, import it
+    as usual. Where cryptography's bindings are loaded already, hiding them would save nothing: PyJWT
+    gets them.
+    """
+    global _pyjwt
+    if _pyjwt is None:
+        with _pyjwt_lock:
+            if _pyjwt is None:
+                _pyjwt = _import_without_cryptography("jwt")
+    return _pyjwt
+
+
+# What PyJWT's cryptography costs: the bindings every algorithm module loads. The bare package `cryptography`
+# is cheap, and the Redis client imports it to see whether it is installed.
+CRYPTOGRAPHY_BINDINGS = "cryptography.hazmat.bindings._rust"
+
+
+def _import_without_cryptography(name: str) -> ModuleType:
+    if name in sys.modules or CRYPTOGRAPHY_BINDINGS in sys.modules:
+        return importlib.import_module(name)
+    finder = _NoCryptographyHere()
+    sys.meta_path.insert(0, finder)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.meta_path.remove(finder)
+
+
 def issue_access_token(*, user_id: int, role: str, professional_id: int | None,
                        settings: Settings | None = None, now: dt.datetime | None = None) -> tuple[str, int]:
     """Sign an access token for a user; returns (token, seconds until it expires)."""
-    import jwt
+    jwt = pyjwt()
 
     settings = settings or get_settings()
     now = now or dt.datetime.now(dt.UTC)
@@ -73,7 +130,7 @@ def _key_for(kid: str | None, settings: Settings) -> str:
 
 def decode_access_token(token: str, settings: Settings | None = None) -> dict:
     """Verify signature, algorithm, issuer, audience, type and expiry; raise Unauthenticated otherwise."""
-    import jwt
+    jwt = pyjwt()
 
     settings = settings or get_settings()
     try:

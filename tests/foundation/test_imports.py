@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import grimp
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -87,14 +88,52 @@ def _loaded_after(code: str) -> set[str]:
 
 
 def test_functions_that_never_see_a_bearer_token_do_not_load_pyjwt():
-    # PyJWT pulls in cryptography's X.509 and public-key bindings (about 10 MiB per worker): only a
-    # function that signs or verifies a token pays for them, when it first does.
+    # Only a function that signs or verifies a token loads PyJWT, when it first does.
     for function in ("public", "health"):
         loaded = _loaded_after(f"import functions.{function}.handler")
         assert "jwt" not in loaded, function
     assert "jwt" in _loaded_after("import functions.auth.handler\n"
                                   "from shared.accounts.tokens import issue_access_token\n"
                                   "issue_access_token(user_id=1, role='professional', professional_id=1)")
+
+
+def test_signing_and_verifying_tokens_does_not_load_cryptography():
+    # PyJWT would pull in cryptography's X.509 and public-key bindings (about 9 MiB per worker) for
+    # algorithms the tokens never use; a worker that signs and verifies tokens holds only HMAC.
+    loaded = _loaded_after(
+        "import functions.auth.handler\n"
+        "import redis.utils  # imports the bare package `cryptography`, as the login's rate limit does\n"
+        "from shared.accounts.tokens import decode_access_token, issue_access_token\n"
+        "token, _ = issue_access_token(user_id=1, role='professional', professional_id=1)\n"
+        "assert decode_access_token(token)['sub'] == '1'\n"
+        "import jwt.algorithms\n"
+        "assert not jwt.algorithms.has_crypto\n"
+        "import sys\n"
+        "assert not [name for name in sys.modules\n"
+        "            if name.startswith(('cryptography.hazmat', 'cryptography.x509'))]")
+    assert "jwt" in loaded
+    # The same process still encrypts and decrypts with cryptography afterwards.
+    assert "cryptography" in _loaded_after(
+        "from shared.accounts.tokens import issue_access_token\n"
+        "issue_access_token(user_id=1, role='professional', professional_id=1)\n"
+        "from shared.secretbox import encrypt, decrypt\n"
+        "assert decrypt(encrypt('calendar password')) == 'calendar password'")
+
+
+def test_cryptography_is_hidden_only_from_the_thread_importing_pyjwt():
+    import threading
+
+    from shared.accounts.tokens import _NoCryptographyHere
+
+    finder = _NoCryptographyHere()
+    with pytest.raises(ModuleNotFoundError):
+        finder.find_spec("cryptography.hazmat.primitives")
+    assert finder.find_spec("cryptographic_tools") is None
+    elsewhere = []
+    worker = threading.Thread(target=lambda: elsewhere.append(finder.find_spec("cryptography")))
+    worker.start()
+    worker.join()
+    assert elsewhere == [None]
 
 
 def test_availability_loads_icalendar_only_to_render_a_calendar():
