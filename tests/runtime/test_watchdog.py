@@ -7,6 +7,7 @@ the watchdog's port, as faasd's gateway does.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 
 import httpx
@@ -15,7 +16,14 @@ from sqlalchemy import text
 
 from shared.localdev.gateway import load_stack
 from tests.factories import DEFAULT_PASSWORD
-from tests.runtime.watchdog import READY_PATH, dockerfile_env, generate, image_root
+from tests.runtime.watchdog import (
+    COMPILE_BYTECODE,
+    READY_PATH,
+    REPO,
+    dockerfile_env,
+    generate,
+    image_root,
+)
 
 FUNCTIONS = sorted(load_stack()["functions"])
 PROBLEM = "application/problem+json"
@@ -78,6 +86,23 @@ def test_image_leaves_out_caches_tests_and_dev_requirements(build, tmp_path):
     kept = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     assert kept == ["function/handler.py", "function/requirements/runtime.txt", "function/shared/db.py",
                     "function/templates/email/x.txt", "index.py", "requirements.txt"]
+
+
+def test_the_image_runs_without_docstrings_from_bytecode_compiled_at_build(build):
+    # PYTHONOPTIMIZE=2 keeps docstrings out of every worker's memory; the image compiles the bytecode
+    # it needs (the root is read-only at run time), with the flags the runtime tests compile with.
+    dockerfile = (build / "health" / "Dockerfile").read_text()
+    assert dockerfile_env(build / "health" / "Dockerfile")["PYTHONOPTIMIZE"] == "2"
+    assert dockerfile.count(f"python {COMPILE_BYTECODE} ") == 2
+    assert f"python {COMPILE_BYTECODE} /home/app\n" in dockerfile
+
+
+def test_the_code_a_function_runs_has_no_assert_statements():
+    # PYTHONOPTIMIZE=2 drops `assert`: no check of the application may rely on one.
+    asserting = [f"{path.relative_to(REPO)}:{node.lineno}"
+                 for top in ("shared", "functions") for path in sorted((REPO / top).rglob("*.py"))
+                 for node in ast.walk(ast.parse(path.read_text(), str(path))) if isinstance(node, ast.Assert)]
+    assert asserting == []
 
 
 @pytest.mark.parametrize("function", ["health", "reminders"])

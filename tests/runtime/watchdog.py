@@ -25,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -90,7 +91,7 @@ def _end_with_parent() -> None:
 def runtime_venv() -> Path:
     """The runtime-only virtual environment (RUNTIME_VENV), built when missing or out of date."""
     venv = Path(os.environ.get("RUNTIME_VENV") or REPO / ".data" / "runtime-venv")
-    digest = hashlib.sha256(RUNTIME_REQUIREMENTS.read_bytes()).hexdigest()
+    digest = hashlib.sha256(RUNTIME_REQUIREMENTS.read_bytes() + b"\n" + COMPILE_BYTECODE.encode()).hexdigest()
     stamp = venv / ".runtime-requirements"
     with _exclusive(venv.parent / f".{venv.name}.lock"):
         if stamp.is_file() and stamp.read_text() == digest:
@@ -100,8 +101,20 @@ def runtime_venv() -> Path:
         subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
                         "--disable-pip-version-check", "-r", str(RUNTIME_REQUIREMENTS)],
                        check=True, capture_output=True)
+        # The image compiles the whole standard library; the interpreter here ships its -OO bytecode.
+        compile_bytecode(venv, Path(sysconfig.get_path("purelib", vars={"base": str(venv)})))
         stamp.write_text(digest)
     return venv
+
+
+# The Dockerfile's RUN line that compiles bytecode for PYTHONOPTIMIZE=2, after `python` and before the paths.
+COMPILE_BYTECODE = "-OO -m compileall -q -j 0"
+
+
+def compile_bytecode(venv: Path, *paths: Path) -> None:
+    """What the image's `python -OO -m compileall` does to its site-packages and /home/app."""
+    subprocess.run([str(venv / "bin" / "python"), *COMPILE_BYTECODE.split(), *map(str, paths)],
+                   check=True, capture_output=True)
 
 
 def _faas_cli(destination: Path, *arguments: str) -> str:
@@ -291,7 +304,7 @@ class Deployment:
         shutil.copy2(context / "Dockerfile", workdir / "Dockerfile")
         root = workdir / "home-app"
         if not root.exists():
-            image_root(context, root)
+            compile_bytecode(self.venv, image_root(context, root))
         write_secrets(function, workdir / "secrets", self.secrets)
         with _exclusive(WATCHDOG_LOCK):
             env = function_environment(function, root, workdir, self.venv, free_port(), free_port(),
