@@ -80,7 +80,8 @@ screenshots: $(STAMP)
 		$(PY) -m pytest tests/pages/test_screenshots.py -q
 
 # The pages' Spanish catalog (templates/pages/i18n/es.po) brought in line with the code and templates:
-# new messages get an empty translation to fill in, unused ones are dropped (a test checks both).
+# new messages get an empty translation to fill in, unused ones are dropped (a test checks both); and the
+# time zones' names the pages show (templates/pages/i18n/zones.json, from Babel's CLDR data).
 translations: $(STAMP)
 	$(PY) -m shared.pages.catalog
 

@@ -1,14 +1,19 @@
 """The pages' message catalogs: every string marked for translation, found in the code and templates.
 
 `make translations` (python -m shared.pages.catalog) adds new messages to each catalog with an empty
-translation and drops the ones no longer used; a test fails while any translation is missing.
+translation and drops the ones no longer used; a test fails while any translation is missing. It also
+writes the time zones' names in each language (CLDR's, from Babel) to templates/pages/i18n/zones.json,
+which the pages read instead of Babel's locale data (see shared.pages.i18n).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
+from zoneinfo import ZoneInfo, available_timezones
 
+from babel import dates
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
@@ -52,6 +57,25 @@ def update(locale: str) -> Catalog:
     return catalog
 
 
+def zone_names() -> dict[str, dict[str, str]]:
+    """Each IANA zone's generic long name per language ("hora de Europa central"), where CLDR has one."""
+    names: dict[str, dict[str, str]] = {}
+    for locale in i18n.LOCALES:
+        names[locale] = {}
+        for zone in sorted(available_timezones()):
+            try:
+                generic = dates.get_timezone_name(ZoneInfo(zone), width="long", locale=locale)
+            except (LookupError, ValueError):
+                continue
+            if generic and generic != zone:
+                names[locale][zone] = generic
+    return names
+
+
+def zones_text() -> str:
+    return json.dumps(zone_names(), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.parse_args()
@@ -63,6 +87,7 @@ def main() -> None:
             write_po(po, catalog, width=100, omit_header=False, sort_output=True, include_lineno=False)
         missing = [m.id for m in catalog if m.id and not m.string]
         print(f"{locale}: {len(catalog)} messages, {len(missing)} without a translation")
+    i18n.zones_path().write_text(zones_text(), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -2,17 +2,24 @@
 
 English is the source language (the msgids); every other language has a catalog under
 templates/pages/i18n/<locale>.po, read at start-up (no compiled files to keep in step).
+
+Dates, times, prices and time zone names are CLDR's, as Babel formats them (format_date "full" and
+"long", the skeleton "MMMEd", format_time "short", format_currency, get_timezone_name "long"), written
+out here for the two languages, and the zone names kept in templates/pages/i18n/zones.json (written by
+`make translations`): Babel's locale data would cost every worker of `public` about 5 MiB (make bench,
+case 8). tests/pages/test_formats.py checks each of them against Babel, day by day and zone by zone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import gettext as gettext_module
 import io
-from decimal import Decimal
+import json
+from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel import Locale, dates, numbers, support
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import g
@@ -25,22 +32,49 @@ DEFAULT_LOCALE = "es"
 # Prices are kept in euros (the currency of the practices the product serves).
 CURRENCY = "EUR"
 
+# CLDR's names, Monday and January first.
+WEEKDAYS = {
+    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+SHORT_WEEKDAYS = {
+    "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+MONTHS = {
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+           "noviembre", "diciembre"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+SHORT_MONTHS = {
+    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+# Each language's name in itself.
+LANGUAGE_NAMES = {"es": "Español", "en": "English"}
+NARROW_NO_BREAK_SPACE, NO_BREAK_SPACE = "\u202f", "\u00a0"
+
 
 def catalog_path(locale: str):
     return templates_dir() / "pages" / "i18n" / f"{locale}.po"
 
 
+def zones_path():
+    return templates_dir() / "pages" / "i18n" / "zones.json"
+
+
 @functools.cache
-def translations(locale: str) -> support.NullTranslations:
+def translations(locale: str) -> gettext_module.NullTranslations:
     """The gettext translations of a locale (English needs none: it is the source language)."""
     if locale == "en":
-        return support.NullTranslations()
+        return gettext_module.NullTranslations()
     with open(catalog_path(locale), "rb") as po:
         catalog = read_po(po, locale=locale)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)
-    return support.Translations(compiled)
+    return gettext_module.GNUTranslations(compiled)
 
 
 def negotiate(requested: str | None, accept_language, default: str | None) -> str:
@@ -93,18 +127,26 @@ def _zones() -> frozenset[str]:
 
 
 def day(value: dt.date, *, weekday: bool = True) -> str:
-    """"lunes, 22 de marzo de 2027" / "Monday, March 22, 2027"."""
-    return dates.format_date(value, format="full" if weekday else "long", locale=current_locale())
+    """"lunes, 22 de marzo de 2027" / "Monday, March 22, 2027" (without the weekday: CLDR's long date)."""
+    locale = current_locale()
+    day_of_month, month, year = value.day, MONTHS[locale][value.month - 1], value.year
+    text = f"{day_of_month} de {month} de {year}" if locale == "es" else f"{month} {day_of_month}, {year}"
+    return f"{WEEKDAYS[locale][value.weekday()]}, {text}" if weekday else text
 
 
 def short_day(value: dt.date) -> str:
     """"lun, 22 mar" / "Mon, Mar 22"."""
-    return dates.format_skeleton("MMMEd", value, locale=current_locale())
+    locale = current_locale()
+    weekday, month = SHORT_WEEKDAYS[locale][value.weekday()], SHORT_MONTHS[locale][value.month - 1]
+    return f"{weekday}, {value.day} {month}" if locale == "es" else f"{weekday}, {month} {value.day}"
 
 
 def time(value: dt.datetime) -> str:
     """The wall-clock time of an aware datetime in its own zone ("10:00" / "10:00 AM")."""
-    return dates.format_time(value, format="short", tzinfo=value.tzinfo, locale=current_locale())
+    if current_locale() == "es":
+        return f"{value.hour}:{value.minute:02d}"
+    noon = "AM" if value.hour < 12 else "PM"
+    return f"{value.hour % 12 or 12}:{value.minute:02d}{NARROW_NO_BREAK_SPACE}{noon}"
 
 
 def moment(value: dt.datetime) -> str:
@@ -112,23 +154,32 @@ def moment(value: dt.datetime) -> str:
     return f"{day(value.date())}, {time(value)}"
 
 
+@functools.cache
+def _zone_names() -> dict[str, dict[str, str]]:
+    with open(zones_path(), encoding="utf-8") as names:
+        return json.load(names)
+
+
 def zone_label(name: str) -> str:
     """"Europe/Madrid (hora de Europa central)": the IANA name a person can type, and its local name."""
-    try:
-        generic = dates.get_timezone_name(ZoneInfo(name), width="long", locale=current_locale())
-    except (LookupError, ValueError):
-        generic = ""
+    generic = _zone_names()[current_locale()].get(name, "")
     return f"{name} ({generic})" if generic and generic != name else name
 
 
 def price(amount: Decimal) -> str:
-    return numbers.format_currency(amount, CURRENCY, locale=current_locale())
+    """"1.234,50 €" / "€1,234.50"."""
+    cents = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    sign = "-" if cents < 0 else ""
+    whole, fraction = f"{abs(cents):.2f}".split(".")
+    grouped = f"{int(whole):,}"
+    if current_locale() == "es":
+        return f"{sign}{grouped.replace(',', '.')},{fraction}{NO_BREAK_SPACE}€"
+    return f"{sign}€{grouped}.{fraction}"
 
 
 def language_name(locale: str) -> str:
-    """A language's name in itself ("español", "English")."""
-    name = Locale.parse(locale).get_display_name(locale) or locale
-    return name[:1].upper() + name[1:]
+    """A language's name in itself ("Español", "English")."""
+    return LANGUAGE_NAMES.get(locale, locale)
 
 
 def status_label(status: str, *, request: bool = False) -> str:
