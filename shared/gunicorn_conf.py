@@ -22,6 +22,7 @@ stops gracefully at once; so does a second SIGTERM. Outside the watchdog SIGTERM
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import signal
@@ -103,6 +104,14 @@ def when_ready(server) -> None:
         signal.alarm(seconds)
 
     server.handle_term = drain_then_stop
+
+
+def pre_fork(server, worker) -> None:
+    """In the master, before a worker is forked: move every object the master holds to the collector's
+    permanent generation, so the worker's collections never write to (and so copy) the pages it shares
+    with the master (gc.freeze's documented use; about 1.5 MiB per container, make bench case 8)."""
+    gc.collect()
+    gc.freeze()
 
 
 def post_fork(server, worker) -> None:

@@ -139,6 +139,21 @@ def test_gunicorn_has_no_control_socket_and_one_worker(build):
     assert conf.worker_timeout({}) is None  # no deadline set: gunicorn's own default
 
 
+def test_the_master_freezes_what_it_holds_before_it_forks_a_worker():
+    import gc
+
+    import shared.gunicorn_conf as conf
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        conf.pre_fork(server=None, worker=None)
+        # The worker inherits these in the permanent generation: its collections never visit them.
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
+
+
 def test_readiness_waits_for_the_app(deployment, tmp_path):
     """Requests during start-up: /_/ready says 200 only once the app answers, and from then on all do."""
     seen: list[tuple[int | None, int | None]] = []
