@@ -1,13 +1,16 @@
-"""Locale-aware wording of dates and times in a named IANA timezone (es, en), without babel."""
+"""Locale-aware wording of dates and times in a named IANA timezone (es, en), without babel.
+
+The day and month names are CLDR's (the pages use them too: shared.pages.i18n).
+"""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-_WEEKDAYS = {
+WEEKDAYS = {
     "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
-_MONTHS = {
+MONTHS = {
     "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
            "octubre", "noviembre", "diciembre"),
     "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -25,8 +28,8 @@ def to_local(moment: datetime, timezone: str) -> datetime:
 def format_date(moment: datetime, timezone: str, locale: str) -> str:
     """'lunes, 29 de marzo de 2027' / 'Monday, 29 March 2027'."""
     local = to_local(moment, timezone)
-    lang = locale if locale in _WEEKDAYS else "es"
-    weekday, month = _WEEKDAYS[lang][local.weekday()], _MONTHS[lang][local.month - 1]
+    lang = locale if locale in WEEKDAYS else "es"
+    weekday, month = WEEKDAYS[lang][local.weekday()], MONTHS[lang][local.month - 1]
     if lang == "es":
         return f"{weekday}, {local.day} de {month} de {local.year}"
     return f"{weekday}, {local.day} {month} {local.year}"

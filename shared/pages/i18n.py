@@ -26,26 +26,17 @@ from flask import g
 from markupsafe import Markup, escape
 
 from shared.notifications.render import templates_dir
+from shared.notifications.timefmt import MONTHS, WEEKDAYS
 
 LOCALES = ("es", "en")
 DEFAULT_LOCALE = "es"
 # Prices are kept in euros (the currency of the practices the product serves).
 CURRENCY = "EUR"
 
-# CLDR's names, Monday and January first.
-WEEKDAYS = {
-    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
+# CLDR's abbreviated names, Monday and January first (the full ones: timefmt).
 SHORT_WEEKDAYS = {
     "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-MONTHS = {
-    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-           "noviembre", "diciembre"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),
 }
 SHORT_MONTHS = {
     "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"),
