@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import tempfile
@@ -17,7 +18,28 @@ ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1
 # One database (and Redis database) per test run, so that runs side by side never share state.
 RUN_ID = os.getpid()
 TEST_DATABASE = f"agenda_test_{RUN_ID}"
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + RUN_ID % 15}")
+# Redis databases a test run may take: all but 0 (make run's) and 14 (make bench's).
+TEST_REDIS_DATABASES = [number for number in range(1, 16) if number != 14]
+_redis_claims: list = []
+
+
+def claim_redis_database(lock_directory: Path | None = None) -> int:
+    """A Redis database that no other test run on this machine holds: the first whose lock file this
+    process can lock. The lock lasts as long as the process (or until the file is closed)."""
+    directory = lock_directory or Path(tempfile.gettempdir())
+    for number in TEST_REDIS_DATABASES:
+        handle = open(directory / f"agenda-test-redis-{number}.lock", "w")  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        _redis_claims.append(handle)
+        return number
+    raise RuntimeError(f"every test Redis database ({TEST_REDIS_DATABASES}) is in use by another run")
+
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or f"redis://127.0.0.1:6379/{claim_redis_database()}"
 
 
 def database_url(name: str) -> str:
