@@ -42,9 +42,10 @@ def check_limits(session, professional: Professional, client_key: str, now: dt.d
     """The client's address and the professional are under their limits of open holds (else 429, with the
     time until the first of the counted holds expires).
 
-    Holds from one address take turns (a transaction-scoped advisory lock on the address), so the count
-    per address is exact; the count per professional may let a few concurrent bookings past the limit."""
-    session.execute(_ADDRESS_LOCK, {"key": f"booking-hold:{client_key}"})
+    Holds take turns, per address and then per professional (transaction-scoped advisory locks, always
+    in that order, so two bookings never wait for each other's lock), so both counts are exact."""
+    session.execute(_HOLD_LOCK, {"key": f"booking-hold:{client_key}"})
+    session.execute(_HOLD_LOCK, {"key": f"booking-hold-professional:{professional.id}"})
     counts = session.execute(_open_holds(), {"key": client_key, "professional_id": professional.id,
                                              "now": now}).one()
     settings = get_settings()
@@ -58,7 +59,7 @@ def check_limits(session, professional: Professional, client_key: str, now: dt.d
                           retry_after=_seconds_until(counts.first_by_professional, now))
 
 
-_ADDRESS_LOCK = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key"), 0)))
+_HOLD_LOCK = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key"), 0)))
 
 
 @functools.cache

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from shared import models as m
+from shared.config import get_settings
 from tests.appointments.conftest import at, future_weekday
 from tests.factories import (
     headers_for,
@@ -132,6 +133,28 @@ def test_concurrent_bookings_over_an_expired_hold_release_it_once_and_let_one_th
     assert Counter(r.status for r in replies) == {201: 1, 409: ATTEMPTS - 1}, _unexpected(replies)
     assert [a.status.value for a in rows(m.Appointment)] == ["expired", "confirmed"]
     assert len(rows(m.AuditLog, action="appointment.hold_expired")) == 1
+
+
+def test_concurrent_holds_on_one_page_stop_exactly_at_the_professional_limit(live_server, uow, bookable,
+                                                                            count):
+    # OPEN_HOLDS_PER_PROFESSIONAL (20 by default, the live server's) bounds the holds open at once on one
+    # page, exactly, however many clients (each from an address of its own) book at the same moment.
+    professional, service = bookable
+    uow.session.execute(sa.update(m.ProfessionalSettings).values(require_email_confirmation=True))
+    uow.commit()
+    limit = get_settings().open_holds_per_professional
+    days = [future_weekday() + dt.timedelta(days=7 * week) for week in range(3)]
+    starts = [at(day, hour) for day in days for hour in range(8, 20)][:limit + 10]
+    path = f"/public/professionals/{professional.public_slug}/appointments"
+    requests = [("POST", path, {"service_id": service.id, "start_datetime": start.isoformat(),
+                                "name": f"Client {i}", "email": f"holder{i}@example.com"}, {})
+                for i, start in enumerate(starts)]
+
+    replies = _all_at_once(live_server, requests)
+
+    assert Counter(r.status for r in replies) == {202: limit, 429: 10}, [
+        r.body for r in replies if r.status not in (202, 429)]
+    assert count(m.Appointment, status=m.AppointmentStatus.held) == limit
 
 
 def test_concurrent_reschedules_into_one_slot_let_exactly_one_through(live_server, uow, professional, count,
