@@ -66,7 +66,8 @@ CONTEXT_KEYS = {
     "series_every_weeks": "the series repeats every N weeks (1 = weekly)",
     "series_scope": "None: the e-mail tells of a new series; 'this': of one of its sessions alone; "
                     "'following' / 'all': of a change to this session and the following ones / all upcoming",
-    "series_count": "how many sessions the e-mail tells of (the booked ones, or the changed ones)",
+    "series_count": "how many sessions the e-mail tells of (the booked ones, or the changed ones); more than "
+                    "one with the scope 'following' or 'all' -> several_sessions (it speaks of them)",
     "series_first_start": "aware datetime, the first of those sessions -> series_first_when",
     "series_last_start": "aware datetime, the last of those sessions -> series_last_when",
     "series_skipped": "aware datetimes of the series' weeks left without a session -> series_skipped_dates",
@@ -143,6 +144,9 @@ def _derive(kind: str, locale: str, context: dict) -> dict:
         raise EmailContextError(f"E-mail '{kind}' needs: {', '.join(missing)}.", missing=missing)
     if data["start"] is not None:
         _derive_times(data, locale)
+    # A change that reaches several sessions of a series speaks of them, not of "your appointment".
+    several = data["series_scope"] in ("following", "all") and (data["series_count"] or 0) > 1
+    data["several_sessions"] = several
     return data
 
 

@@ -116,3 +116,48 @@ def test_a_single_appointment_email_has_no_series_line(kind, locale, appointment
 
     for body_ in (email.text.lower(), email.html.lower()):
         assert not any(word in body_ for word in SERIES_WORDS[locale]), body_
+
+
+SEVERAL = {  # kind: (subject, opening) per locale, for a change that reaches 3 sessions of a series
+    "es": {
+        "rescheduled": ("3 citas de tu serie han cambiado", "Tus citas con Ana López han cambiado de fecha"),
+        "cancelled_by_professional": ("Se han cancelado 3 citas de tu serie",
+                                      "ha tenido que cancelar estas citas de tu serie:"),
+        "cancellation_confirmation": ("Cancelación confirmada: Terapia individual, 3 citas de tu serie",
+                                      "Te confirmamos que has cancelado estas citas con Ana López:"),
+        "cancelled_by_client": ("3 citas de una serie canceladas por Laura Gómez",
+                                "Laura Gómez ha cancelado las siguientes citas de una serie."),
+    },
+    "en": {
+        "rescheduled": ("3 appointments of your series have moved",
+                        "Your appointments with Ana López have been moved to a new date or time."),
+        "cancelled_by_professional": ("3 appointments of your series have been cancelled",
+                                      "has had to cancel these appointments of your series:"),
+        "cancellation_confirmation": (
+            "Cancellation confirmed: Terapia individual, 3 appointments of your series",
+            "This confirms that you have cancelled these appointments with Ana López:"),
+        "cancelled_by_client": ("3 appointments of a series cancelled by Laura Gómez",
+                                "Laura Gómez has cancelled the following appointments of a series."),
+    },
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("kind", ("rescheduled", "cancelled_by_professional", "cancellation_confirmation",
+                                  "cancelled_by_client"))
+def test_a_change_to_several_sessions_speaks_of_them_not_of_one(kind, locale, appointment_context):
+    start = appointment_context["start"]
+    series = {"series_every_weeks": 1, "series_count": 3, "series_first_start": start,
+              "series_last_start": start + dt.timedelta(weeks=2), "client_name": "Laura Gómez"}
+    subject, opening = SEVERAL[locale][kind]
+    for scope in ("following", "all"):
+        email = render_email(kind, locale, appointment_context | series | {"series_scope": scope})
+        assert email.subject == subject
+        assert opening in " ".join(email.text.split()) and opening in " ".join(email.html.split())
+    # One session of the series, or a change that reaches only one: the usual words.
+    for scope, count in (("this", 3), ("following", 1)):
+        email = render_email(kind, locale, appointment_context | series | {"series_scope": scope,
+                                                                           "series_count": count})
+        assert email.subject == render_email(kind, locale, appointment_context | {
+            "client_name": "Laura Gómez"}).subject
+        assert opening not in " ".join(email.text.split())
