@@ -172,8 +172,10 @@ class ClientAppointmentView(_ClientSide):
     can_reschedule: bool
     hold_expires_at: dt.datetime | None = None
     cancellation_token: str | None = None
-    # The manage page offers cancelling this and the following sessions of a series (not in the API).
+    # The manage page offers cancelling this and the following sessions of a series, naming how many
+    # follow (not in the API).
     can_cancel_series: bool = False
+    following_sessions: int = 0
 
 
 def changes_allowed_until(start: dt.datetime, policy_hours: int) -> dt.datetime:

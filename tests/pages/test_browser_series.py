@@ -20,7 +20,7 @@ def test_cancel_the_rest_of_a_series_from_its_confirmation_email(browser, practi
     browser.open(next(link for link in confirmation.links if "/manage/" in link))
     assert browser.status() == 200
     browser.accessible()
-    browser.click_text("Cancel this and the following sessions")
+    browser.click_text("Cancel this and the 3 following sessions")
     browser.wait_for_text(".alert.success", "the following sessions of the series have been cancelled")
     browser.accessible()
     with unit_of_work() as work:

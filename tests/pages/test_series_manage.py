@@ -14,8 +14,8 @@ from tests.pages.conftest import outbox
 from tests.pages.flows import series
 
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
-SERIES_BUTTON = {"en": "Cancel this and the following sessions",
-                 "es": "Cancelar esta y las siguientes sesiones"}
+SERIES_BUTTON = {"en": "Cancel this and the 2 following sessions",
+                 "es": "Cancelar esta y las 2 siguientes sesiones"}
 
 
 def _html(response) -> str:
@@ -35,8 +35,12 @@ def test_the_client_cancels_this_and_the_following_sessions(gateway, practice, u
 
     spanish = _html(gateway.get(f"/manage/{tokens[1]}?lang=es"))
     assert SERIES_BUTTON["es"] in spanish and "Cancelar esta cita" in spanish
-    # The last session has no following ones: only the single cancellation.
-    assert SERIES_BUTTON["en"] not in _html(gateway.get(f"/manage/{tokens[3]}?lang=en"))
+    # The button counts what it cancels: one session follows the third, none the last (only the single
+    # cancellation is offered there).
+    third = _html(gateway.get(f"/manage/{tokens[2]}?lang=es"))
+    assert "Cancelar esta y la siguiente sesión" in third
+    last = _html(gateway.get(f"/manage/{tokens[3]}?lang=en"))
+    assert "Cancel this and the" not in last and "Cancel the appointment" in last
     page = _html(gateway.get(f"/manage/{tokens[1]}?lang=en"))
     assert SERIES_BUTTON["en"] in page and "Cancel this appointment" in page
     form_token = CSRF.search(page).group(1)
@@ -61,7 +65,7 @@ def test_without_the_setting_only_the_single_cancellation_is_offered(gateway, pr
     tokens = series(uow, professional, services[0], allow=False)
 
     page = _html(gateway.get(f"/manage/{tokens[0]}?lang=en"))
-    assert SERIES_BUTTON["en"] not in page and "Cancel the appointment" in page
+    assert "Cancel this and the" not in page and "Cancel the appointment" in page
     # A forged series cancellation is refused with the reason; nothing changes.
     response = gateway.post(f"/manage/{tokens[0]}/cancel",
                             data={"csrf_token": CSRF.search(page).group(1), "lang": "en",
@@ -81,7 +85,7 @@ def test_inside_the_policy_window_the_series_cancellation_is_refused_with_the_re
     professional, services = practice
     tokens = series(uow, professional, services[0], allow=True)
     page = _html(gateway.get(f"/manage/{tokens[0]}?lang=en"))
-    assert SERIES_BUTTON["en"] in page
+    assert "Cancel this and the 3 following sessions" in page
     # Time passes: the first session is now two hours away, inside the 24-hour window.
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
     first = session.scalar(select(m.Appointment.id).order_by(m.Appointment.start_datetime).limit(1))
@@ -89,7 +93,7 @@ def test_inside_the_policy_window_the_series_cancellation_is_refused_with_the_re
                         .values(start_datetime=soon, end_datetime=soon + dt.timedelta(hours=1)))
     uow.commit()
     refreshed = _html(gateway.get(f"/manage/{tokens[0]}?lang=en"))
-    assert SERIES_BUTTON["en"] not in refreshed
+    assert "Cancel this and the" not in refreshed
     assert "can no longer be cancelled or changed online" in refreshed
 
     # A page left open from before still has the button: the command refuses, with the reason.
