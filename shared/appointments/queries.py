@@ -96,7 +96,7 @@ def get_by_token(uow, *, token: str,
         later = session.scalar(select(func.count()).select_from(Appointment).where(
             Appointment.series_id == appointment.series_id, Appointment.status.in_(ACTIVE_STATUSES),
             Appointment.recurrence_start > appointment.recurrence_start))
-        view = replace(view, can_cancel_series=bool(later), following_sessions=later)
+        view = replace(view, following_sessions=later)
     return view
 
 

@@ -172,9 +172,8 @@ class ClientAppointmentView(_ClientSide):
     can_reschedule: bool
     hold_expires_at: dt.datetime | None = None
     cancellation_token: str | None = None
-    # The manage page offers cancelling this and the following sessions of a series, naming how many
-    # follow (not in the API).
-    can_cancel_series: bool = False
+    # How many later sessions of its series the manage page offers to cancel with this one (0: the offer
+    # is not made; not in the API).
     following_sessions: int = 0
 
 

@@ -30,8 +30,6 @@ from shared.notifications.timefmt import MONTHS, WEEKDAYS
 
 LOCALES = ("es", "en")
 DEFAULT_LOCALE = "es"
-# Prices are kept in euros (the currency of the practices the product serves).
-CURRENCY = "EUR"
 
 # CLDR's abbreviated names, Monday and January first (the full ones: timefmt).
 SHORT_WEEKDAYS = {
@@ -158,7 +156,7 @@ def zone_label(name: str) -> str:
 
 
 def price(amount: Decimal) -> str:
-    """"1.234,50 €" / "€1,234.50"."""
+    """"1.234,50 €" / "€1,234.50": prices are kept in euros (the currency of the practices served)."""
     cents = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
     sign = "-" if cents < 0 else ""
     whole, fraction = f"{abs(cents):.2f}".split(".")
