@@ -100,7 +100,7 @@ def burst_requests(world: World, name: str, probe) -> list:
         pages = [("GET", f"{world.booking_page_path()}&lang={lang}", {}, None, 200) for lang in ("es", "en")]
         return [request for booking in bookings
                 for request in (probe, pages[0], pages[1],
-                                (booking[0], booking[1], booking[2], booking[3].encode(), 201))]
+                                (*booking[:3], booking[3].encode(), 201))]
     return [probe]
 
 

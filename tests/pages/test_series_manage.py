@@ -23,6 +23,12 @@ def _html(response) -> str:
     return response.get_data(as_text=True)
 
 
+def _cancel_following(gateway, token: str, page: str):
+    """Send the page's form for cancelling this and the following sessions."""
+    return gateway.post(f"/manage/{token}/cancel",
+                        data={"csrf_token": CSRF.search(page).group(1), "lang": "en", "scope": "following"})
+
+
 def _statuses(session) -> list[str]:
     session.expire_all()
     query = select(m.Appointment.status).order_by(m.Appointment.start_datetime)
@@ -43,12 +49,10 @@ def test_the_client_cancels_this_and_the_following_sessions(gateway, practice, u
     assert "Cancel this and the" not in last and "Cancel the appointment" in last
     page = _html(gateway.get(f"/manage/{tokens[1]}?lang=en"))
     assert SERIES_BUTTON["en"] in page and "Cancel this appointment" in page
-    form_token = CSRF.search(page).group(1)
 
     forged = gateway.post(f"/manage/{tokens[1]}/cancel", data={"csrf_token": "0" * 64, "scope": "following"})
     assert forged.status_code == 403 and _statuses(session) == ["confirmed"] * 4
-    response = gateway.post(f"/manage/{tokens[1]}/cancel",
-                            data={"csrf_token": form_token, "lang": "en", "scope": "following"})
+    response = _cancel_following(gateway, tokens[1], page)
     assert response.status_code == 303 and response.headers["Location"].endswith("done=series_cancelled")
     assert _statuses(session) == ["confirmed"] + ["cancelled_by_client"] * 3
     done = _html(gateway.get(response.headers["Location"]))
@@ -67,9 +71,7 @@ def test_without_the_setting_only_the_single_cancellation_is_offered(gateway, pr
     page = _html(gateway.get(f"/manage/{tokens[0]}?lang=en"))
     assert "Cancel this and the" not in page and "Cancel the appointment" in page
     # A forged series cancellation is refused with the reason; nothing changes.
-    response = gateway.post(f"/manage/{tokens[0]}/cancel",
-                            data={"csrf_token": CSRF.search(page).group(1), "lang": "en",
-                                  "scope": "following"})
+    response = _cancel_following(gateway, tokens[0], page)
     assert response.status_code == 409
     assert "Consulta Lucía takes cancellations of one appointment at a time here" in _html(response)
     assert _statuses(session) == ["confirmed"] * 4
@@ -97,9 +99,7 @@ def test_inside_the_policy_window_the_series_cancellation_is_refused_with_the_re
     assert "can no longer be cancelled or changed online" in refreshed
 
     # A page left open from before still has the button: the command refuses, with the reason.
-    response = gateway.post(f"/manage/{tokens[0]}/cancel",
-                            data={"csrf_token": CSRF.search(page).group(1), "lang": "en",
-                                  "scope": "following"})
+    response = _cancel_following(gateway, tokens[0], page)
     assert response.status_code == 409
     assert "Changes are possible up to 24 hours before the start" in _html(response)
     assert _statuses(session) == ["confirmed"] * 4
