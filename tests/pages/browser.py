@@ -13,7 +13,11 @@ import shutil
 from email import policy
 from pathlib import Path
 
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
@@ -27,6 +31,13 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 # The WCAG 2.0-2.2 A and AA rules axe-core has, plus its best practices (landmarks, headings).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 LINK = re.compile(r'href="([^"]+)"')
+
+
+def _between_pages(error: WebDriverException) -> bool:
+    # Chromium answers this (not a stale element) when a form's answer replaces the document between
+    # finding an element and reading it: the same race as a stale element, worded by the inspector.
+    return isinstance(error, StaleElementReferenceException) or \
+        "does not belong to the document" in (error.msg or "")
 
 
 class Browser:
@@ -51,8 +62,25 @@ class Browser:
         self.find(css).click()
 
     def click_text(self, text: str) -> None:
+        """Follow the link or press the button showing `text`; returns once the next page has loaded."""
         xpath = f"//*[self::a or self::button][normalize-space()='{text}']"
-        self.driver.find_element(By.XPATH, xpath).click()
+        self.follow(self.driver.find_element(By.XPATH, xpath))
+
+    def follow(self, element) -> None:
+        """Click a link or a form's button and wait for the page it leads to, so that what the test reads
+        next is never the page it left (both may hold the same elements)."""
+        page = self.driver.find_element(By.TAG_NAME, "html")
+        element.click()
+
+        def arrived(driver):
+            try:
+                page.is_enabled()  # any call on the left page's element: it fails once that page is gone
+                return False
+            except WebDriverException as error:
+                if not _between_pages(error):
+                    raise
+            return driver.execute_script("return document.readyState") == "complete"
+        WebDriverWait(self.driver, 10).until(arrived)
 
     def type(self, css: str, value: str) -> None:
         field = self.find(css)
@@ -60,15 +88,28 @@ class Browser:
         field.send_keys(value)
 
     def wait_for(self, css: str):
-        return WebDriverWait(self.driver, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, css))
+        def found(driver):
+            try:
+                return driver.find_element(By.CSS_SELECTOR, css)
+            except NoSuchElementException:
+                return False
+            except WebDriverException as error:
+                if _between_pages(error):
+                    return False
+                raise
+        return WebDriverWait(self.driver, 10).until(found)
 
     def wait_for_text(self, css: str, text: str) -> str:
         """The element's text once it shows `text` (the page before a form's answer may hold that element)."""
         def shown(driver):
             try:
                 found = driver.find_element(By.CSS_SELECTOR, css).text
-            except (NoSuchElementException, StaleElementReferenceException):
+            except NoSuchElementException:
                 return False
+            except WebDriverException as error:
+                if _between_pages(error):
+                    return False
+                raise
             return found if text in found else False
         return WebDriverWait(self.driver, 10).until(shown)
 

@@ -32,7 +32,7 @@ def test_book_end_to_end_then_manage_from_the_email(browser, practice):
     browser.click_text("Show free times")
     browser.wait_for("fieldset.slots")
     browser.accessible()
-    browser.all("ul.days a")[2].click()  # a few days ahead, well outside the 24-hour policy window
+    browser.follow(browser.all("ul.days a")[2])  # a few days ahead, well outside the 24-hour policy window
     first_time = browser.find("ul.slot-list li label")
     chosen = first_time.text
     first_time.click()
@@ -68,7 +68,7 @@ def test_a_held_booking_is_confirmed_from_the_emailed_link(browser, practice):
         uow.session.execute(ProfessionalSettings.__table__.update().values(require_email_confirmation=True))
         uow.commit()
     browser.open(f"/book/consulta-lucia?service={services[0].id}")
-    browser.all("ul.days a")[2].click()
+    browser.follow(browser.all("ul.days a")[2])
     slot = browser.find("ul.slot-list li label")
     chosen = slot.text
     slot.click()
