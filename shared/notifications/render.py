@@ -160,9 +160,9 @@ def _derive_times(data: dict, locale: str) -> None:
         data.update(
             when=timefmt.format_datetime(start, tz, locale),
             date=timefmt.format_date(start, tz, locale),
-            time=timefmt.format_time(start, tz),
+            time=timefmt.format_time(start, tz, locale),
             at_time=timefmt.format_at_time(start, tz, locale),
-            end_time=timefmt.format_time(end, tz),
+            end_time=timefmt.format_time(end, tz, locale),
             duration_minutes=int((end - start).total_seconds() // 60),
             previous_when=optional(data["previous_start"]),
             expires_when=optional(data["request_expires_at"]),

@@ -25,13 +25,14 @@ from babel.messages.pofile import read_po
 from flask import g
 from markupsafe import Markup, escape
 
+from shared.notifications import timefmt
 from shared.notifications.render import templates_dir
-from shared.notifications.timefmt import MONTHS, WEEKDAYS
 
 LOCALES = ("es", "en")
 DEFAULT_LOCALE = "es"
 
-# CLDR's abbreviated names, Monday and January first (the full ones: timefmt).
+# CLDR's abbreviated names, Monday and January first (the full ones, and the full date and time that
+# pages and e-mails share: timefmt).
 SHORT_WEEKDAYS = {
     "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
@@ -42,7 +43,7 @@ SHORT_MONTHS = {
 }
 # Each language's name in itself.
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
-NARROW_NO_BREAK_SPACE, NO_BREAK_SPACE = "\u202f", "\u00a0"
+NO_BREAK_SPACE = "\u00a0"
 
 
 def catalog_path(locale: str):
@@ -117,10 +118,7 @@ def _zones() -> frozenset[str]:
 
 def day(value: dt.date, *, weekday: bool = True) -> str:
     """"lunes, 22 de marzo de 2027" / "Monday, March 22, 2027" (without the weekday: CLDR's long date)."""
-    locale = current_locale()
-    day_of_month, month, year = value.day, MONTHS[locale][value.month - 1], value.year
-    text = f"{day_of_month} de {month} de {year}" if locale == "es" else f"{month} {day_of_month}, {year}"
-    return f"{WEEKDAYS[locale][value.weekday()]}, {text}" if weekday else text
+    return timefmt.long_date(value, current_locale(), weekday=weekday)
 
 
 def short_day(value: dt.date) -> str:
@@ -132,10 +130,7 @@ def short_day(value: dt.date) -> str:
 
 def time(value: dt.datetime) -> str:
     """The wall-clock time of an aware datetime in its own zone ("10:00" / "10:00 AM")."""
-    if current_locale() == "es":
-        return f"{value.hour}:{value.minute:02d}"
-    noon = "AM" if value.hour < 12 else "PM"
-    return f"{value.hour % 12 or 12}:{value.minute:02d}{NARROW_NO_BREAK_SPACE}{noon}"
+    return timefmt.clock(value, current_locale())
 
 
 def moment(value: dt.datetime) -> str:

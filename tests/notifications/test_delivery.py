@@ -56,7 +56,7 @@ def test_booking_confirmation_reaches_the_client_with_invitation_and_manage_link
     manage = links.manage_url(BASE, token)
     assert manage in body(message, "plain") and manage in body(message, "html")
     assert "Lucía Cliente" in body(message, "plain")
-    assert "jueves, 25 de marzo de 2027, 09:00 (Europe/Madrid)" in body(message, "plain")
+    assert "jueves, 25 de marzo de 2027, 9:00 (Europe/Madrid)" in body(message, "plain")
     calendar, vevent = event(message)
     assert str(calendar["METHOD"]) == "REQUEST"
     assert str(vevent["UID"]) == f"appointment-{appointment.id}@agenda"
@@ -332,7 +332,7 @@ def test_english_professional_writes_in_english(ses, uow):
     assert deliver(nid, now=T0).status == "sent"
 
     text = body(parse(ses_sent_messages()[0].raw_data), "plain")
-    assert "Thursday, 25 March 2027, 08:00 (Europe/London)" in text
+    assert "Thursday, March 25, 2027, 8:00\u202fAM (Europe/London)" in text
 
 
 def test_a_row_whose_worker_died_on_its_last_attempt_fails_without_sending(ses, uow, professional):
@@ -373,7 +373,7 @@ def test_request_emails_are_built_from_the_request(ses, uow, professional, monke
     assert (received["To"], for_professional["To"], rejected["To"]) == (
         "lucia@example.com", "pro@example.com", "lucia@example.com")
     assert received["Reply-To"] == "pro@example.com" and for_professional["Reply-To"] is None
-    assert "jueves, 25 de marzo de 2027, 09:00 (Europe/Madrid)" in body(received, "plain")
+    assert "jueves, 25 de marzo de 2027, 9:00 (Europe/Madrid)" in body(received, "plain")
     assert "Primera vez" in body(for_professional, "plain")
     assert f"{DASHBOARD}/dashboard/requests" in body(for_professional, "plain")
     assert f"{BASE}/requests/{request.id}/accept/" in body(for_professional, "plain")

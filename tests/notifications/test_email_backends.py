@@ -62,7 +62,7 @@ def test_ses_delivers_raw_message_with_parts_and_invitation(ses, appointment_con
     assert received["Subject"].strip().startswith("Cita confirmada: Terapia individual")  # may be folded
     types = [part.get_content_type() for part in received.walk()]
     assert {"text/plain", "text/html", "text/calendar"} <= set(types)
-    assert "09:00 (Europe/Madrid)" in received.get_body(("plain",)).get_content()
+    assert ", 9:00 (Europe/Madrid)" in received.get_body(("plain",)).get_content()
     assert "&lt;script&gt;" in received.get_body(("html",)).get_content()
     invite = next(p for p in received.walk() if p.get_filename() == "invite.ics")
     (event,) = Calendar.from_ical(invite.get_payload(decode=True)).events

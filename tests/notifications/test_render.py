@@ -18,7 +18,8 @@ from shared.notifications.render import (
 )
 
 APPOINTMENT_KINDS = (*CLIENT_KINDS, *PROFESSIONAL_KINDS)
-LOCAL_DATE = {"es": "lunes, 29 de marzo de 2027", "en": "Monday, 29 March 2027"}
+LOCAL_DATE = {"es": "lunes, 29 de marzo de 2027", "en": "Monday, March 29, 2027"}
+NINE = {"es": "9:00", "en": "9:00\u202fAM"}
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -27,7 +28,7 @@ def test_appointment_email_names_service_local_time_and_zone(kind, locale, appoi
     email = render_email(kind, locale, appointment_context)
 
     assert email.subject.strip() and "\n" not in email.subject
-    expected_when = f"{LOCAL_DATE[locale]}, 09:00 (Europe/Madrid)"
+    expected_when = f"{LOCAL_DATE[locale]}, {NINE[locale]} (Europe/Madrid)"
     for body in (email.text, email.html):
         assert "Terapia individual" in body
         assert expected_when in body
@@ -71,8 +72,8 @@ def test_client_links_are_built_from_the_public_base_url(appointment_context):
 def test_rescheduled_shows_previous_and_new_time(appointment_context):
     email = render_email("rescheduled", "es", appointment_context)
 
-    assert "viernes, 26 de marzo de 2027, 08:00 (Europe/Madrid)" in email.text  # before the DST change
-    assert "lunes, 29 de marzo de 2027, 09:00 (Europe/Madrid)" in email.text
+    assert "viernes, 26 de marzo de 2027, 8:00 (Europe/Madrid)" in email.text  # before the DST change
+    assert "lunes, 29 de marzo de 2027, 9:00 (Europe/Madrid)" in email.text
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -137,10 +138,10 @@ def test_subject_is_one_line_even_with_newlines_in_names(appointment_context):
 
 
 @pytest.mark.parametrize(("moment", "locale", "expected"), [
-    (datetime(2027, 1, 11, 8, 0, tzinfo=UTC), "es", "lunes, 11 de enero de 2027, 09:00 (Europe/Madrid)"),
-    (datetime(2027, 7, 4, 7, 30, tzinfo=UTC), "en", "Sunday, 4 July 2027, 09:30 (Europe/Madrid)"),
+    (datetime(2027, 1, 11, 8, 0, tzinfo=UTC), "es", "lunes, 11 de enero de 2027, 9:00 (Europe/Madrid)"),
+    (datetime(2027, 7, 4, 7, 30, tzinfo=UTC), "en", "Sunday, July 4, 2027, 9:30\u202fAM (Europe/Madrid)"),
     (datetime(2027, 10, 31, 0, 30, tzinfo=UTC), "es",
-     "domingo, 31 de octubre de 2027, 02:30 (Europe/Madrid)"),  # last hour of summer time
+     "domingo, 31 de octubre de 2027, 2:30 (Europe/Madrid)"),  # last hour of summer time
 ])
 def test_format_datetime_uses_wall_clock_in_the_zone(moment, locale, expected):
     assert timefmt.format_datetime(moment, "Europe/Madrid", locale) == expected
@@ -149,6 +150,6 @@ def test_format_datetime_uses_wall_clock_in_the_zone(moment, locale, expected):
 def test_format_at_time_agrees_in_spanish():
     one_am = datetime(2027, 1, 11, 0, 0, tzinfo=UTC)
 
-    assert timefmt.format_at_time(one_am, "Europe/Madrid", "es") == "a la 01:00"
-    assert timefmt.format_at_time(one_am + timedelta(hours=1), "Europe/Madrid", "es") == "a las 02:00"
-    assert timefmt.format_at_time(one_am, "Europe/Madrid", "en") == "at 01:00"
+    assert timefmt.format_at_time(one_am, "Europe/Madrid", "es") == "a la 1:00"
+    assert timefmt.format_at_time(one_am + timedelta(hours=1), "Europe/Madrid", "es") == "a las 2:00"
+    assert timefmt.format_at_time(one_am, "Europe/Madrid", "en") == "at 1:00\u202fAM"

@@ -25,16 +25,16 @@ NEW_SERIES = {
     "es": ("Serie semanal: 11 sesiones, del martes, 5 de octubre de 2027, 18:00 (Europe/Madrid) al martes, "
            "21 de diciembre de 2027, 18:00 (Europe/Madrid).",
            "Sin sesión: martes, 30 de noviembre de 2027 (esa hora ya estaba ocupada)."),
-    "en": ("Weekly series: 11 sessions, from Tuesday, 5 October 2027, 18:00 (Europe/Madrid) to Tuesday, "
-           "21 December 2027, 18:00 (Europe/Madrid).",
-           "No session on: Tuesday, 30 November 2027 (that time was already taken)."),
+    "en": ("Weekly series: 11 sessions, from Tuesday, October 5, 2027, 6:00 PM (Europe/Madrid) to Tuesday, "
+           "December 21, 2027, 6:00 PM (Europe/Madrid).",
+           "No session on: Tuesday, November 30, 2027 (that time was already taken)."),
 }
 FOLLOWING = {
     "es": "Afecta a esta sesión y a las siguientes de la serie (semanal): 6 sesiones, del martes, 9 de "
           "noviembre de 2027, 18:00 (Europe/Madrid) al martes, 21 de diciembre de 2027, 18:00 "
           "(Europe/Madrid).",
     "en": "This concerns this session and the following ones of the series (weekly): 6 sessions, from "
-          "Tuesday, 9 November 2027, 18:00 (Europe/Madrid) to Tuesday, 21 December 2027, 18:00 "
+          "Tuesday, November 9, 2027, 6:00 PM (Europe/Madrid) to Tuesday, December 21, 2027, 6:00 PM "
           "(Europe/Madrid).",
 }
 ONLY_THIS = {
@@ -95,15 +95,16 @@ def test_a_change_to_all_sessions_and_an_every_two_weeks_series(locale, appointm
 
     expected = {
         "es": "Afecta a todas las próximas sesiones de la serie (cada 2 semanas): 3 sesiones, del lunes, "
-              "29 de marzo de 2027, 09:00 (Europe/Madrid) al lunes, 26 de abril de 2027, 09:00 "
+              "29 de marzo de 2027, 9:00 (Europe/Madrid) al lunes, 26 de abril de 2027, 9:00 "
               "(Europe/Madrid).",
         "en": "This concerns all the upcoming sessions of the series (every 2 weeks): 3 sessions, from "
-              "Monday, 29 March 2027, 09:00 (Europe/Madrid) to Monday, 26 April 2027, 09:00 (Europe/Madrid).",
+              "Monday, March 29, 2027, 9:00 AM (Europe/Madrid) to Monday, April 26, 2027, 9:00 AM "
+              "(Europe/Madrid).",
     }[locale]
     assert expected in " ".join(email.text.split()) and expected in " ".join(email.html.split())
     new = render_email("booking_received", locale, context | {"series_scope": None, "series_count": 1})
-    single_session = {"es": "1 sesión, el lunes, 29 de marzo de 2027, 09:00 (Europe/Madrid).",
-                      "en": "1 session, on Monday, 29 March 2027, 09:00 (Europe/Madrid)."}[locale]
+    single_session = {"es": "1 sesión, el lunes, 29 de marzo de 2027, 9:00 (Europe/Madrid).",
+                      "en": "1 session, on Monday, March 29, 2027, 9:00\u202fAM (Europe/Madrid)."}[locale]
     assert single_session in new.text
 
 
