@@ -68,18 +68,19 @@ class Browser:
 
     def follow(self, element) -> None:
         """Click a link or a form's button and wait for the page it leads to, so that what the test reads
-        next is never the page it left (both may hold the same elements)."""
-        page = self.driver.find_element(By.TAG_NAME, "html")
+        next is never the page it left (both may hold the same elements). The page being left carries a
+        mark on its window; the next document, in the same frame, starts without it."""
+        self.driver.execute_script("window.agendaTestLeaving = true")
         element.click()
 
         def arrived(driver):
             try:
-                page.is_enabled()  # any call on the left page's element: it fails once that page is gone
-                return False
+                return driver.execute_script(
+                    "return !window.agendaTestLeaving && document.readyState === 'complete'")
             except WebDriverException as error:
-                if not _between_pages(error):
-                    raise
-            return driver.execute_script("return document.readyState") == "complete"
+                if _between_pages(error):
+                    return False
+                raise
         WebDriverWait(self.driver, 10).until(arrived)
 
     def type(self, css: str, value: str) -> None:
