@@ -206,6 +206,49 @@ def test_the_sweep_expires_the_holds_past_their_time_only(http, rows, page):
     assert len(rows(m.AuditLog, action="appointment.hold_expired")) == 2
 
 
+def test_the_client_list_leaves_out_who_never_confirmed_a_booking(http, rows, page):
+    professional, service = page
+    day = future_weekday()
+    headers = headers_for(professional)
+
+    def hold(hour: int, email: str, address: str) -> int:
+        response = http.post(_url(professional), json=_body(service, at(day, hour), email=email),
+                             environ_base={"REMOTE_ADDR": address})
+        assert response.status_code == 202, response.json
+        return response.json["id"]
+
+    def listed(query: str = "") -> list[str]:
+        response = http.get(f"/clients?limit=100{query}", headers=headers)
+        assert response.status_code == 200, response.json
+        assert response.json["total"] == len(response.json["items"])
+        return sorted(client["email"] for client in response.json["items"])
+
+    known = http.post("/clients", headers=headers, json={"name": "Ana", "email": "ana@example.com"})
+    assert known.status_code == 201, known.json
+    eva = hold(9, "eva@example.com", "198.51.100.1")      # lapses, and later books again and confirms
+    hold(10, "ivan@example.com", "198.51.100.2")           # still waiting for the click
+    ana = hold(11, "ana@example.com", "198.51.100.3")      # the professional's own client: lapses
+    luz = hold(12, "luz@example.com", "198.51.100.4")      # lapses, but the professional wrote to the row
+    for lapsed in (eva, ana, luz):
+        _expire_hold(lapsed)
+    with unit_of_work() as uow:
+        assert holds.expire(uow) == 3
+    assert len(rows(m.Client)) == 4
+    assert listed() == ["ana@example.com"]
+    assert listed("&q=example") == ["ana@example.com"]
+
+    [luz_row] = rows(m.Client, email="luz@example.com")
+    changed = http.put(f"/clients/{luz_row.id}", headers=headers, json={"phone": "+34 600 000 000"})
+    assert changed.status_code == 200, changed.json
+    again = hold(12, "eva@example.com", "198.51.100.5")
+    assert http.post(f"/appointments{_confirm_path(again)}").status_code == 200
+
+    assert listed() == ["ana@example.com", "eva@example.com", "luz@example.com"]
+    assert len(rows(m.Client)) == 4  # Eva's second booking found her first row
+    assert http.get(f"/clients/{rows(m.Client, email='ivan@example.com')[0].id}",
+                    headers=headers).status_code == 200  # left out of the list, not hidden from its link
+
+
 def test_one_address_holds_at_most_three_open_bookings(http, rows, page, monkeypatch):
     # The review's attack: ten bookings from one address with squat+N@ emails in a second (the per-address
     # booking rate is raised here, to show that the holds stop it, not the rate).
