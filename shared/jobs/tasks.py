@@ -55,7 +55,8 @@ def send_due_reminders() -> dict[str, int]:
 
 @huey.periodic_task(crontab(minute="30", hour="3"))
 def purge_expired_records() -> dict[str, int]:
-    """Daily: delete notifications and strip audit rows older than RECORD_RETENTION_MONTHS."""
+    """Daily: delete notifications and strip audit rows older than RECORD_RETENTION_MONTHS, and the clients
+    who only had holds nobody confirmed, lapsed that long ago."""
     from shared.config import get_settings
     from shared.db import unit_of_work
     from shared.privacy.retention import purge_expired

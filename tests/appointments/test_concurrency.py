@@ -225,3 +225,63 @@ def test_concurrent_series_and_single_bookings_into_the_same_times_never_overlap
     assert len(won_series) <= 1 and not (won_series and won_singles)
     active = sorted((a.start_datetime, a.end_datetime) for a in rows(m.Appointment))
     assert all(end <= next_start for (_, end), (next_start, _) in zip(active, active[1:], strict=False))
+
+
+def test_retention_and_a_booking_by_the_same_address_never_leave_a_booking_without_its_client(
+        live_server, uow, bookable, rows):
+    # Retention deletes a client who only ever had lapsed holds while that person books again: the booking
+    # either finds the row (which then stays) or writes a new one, never a row deleted under it.
+    from shared.db import unit_of_work
+    from shared.privacy.retention import purge_expired
+
+    professional, service = bookable
+    uow.session.execute(sa.update(m.ProfessionalSettings).values(require_email_confirmation=True))
+    uow.commit()
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=3 * 365)
+    rounds = 12
+    server = urlsplit(live_server)
+    path = f"/public/professionals/{professional.public_slug}/appointments"
+    starts = [at(future_weekday() + dt.timedelta(days=7 * (i // 8)), 8 + i % 8) for i in range(rounds)]
+    statuses, deleted = [], []
+
+    for i, start in enumerate(starts):
+        # The client as the page wrote it three years ago, in one transaction with its hold, long lapsed.
+        with unit_of_work() as work:
+            client = make_client(work.session, professional, email=f"returning{i}@example.com")
+            lapsed = make_appointment(work.session, professional, service=service, client=client,
+                                      start=long_ago)
+            lapsed.status, lapsed.hold_expires_at = m.AppointmentStatus.expired, long_ago
+            work.commit()
+        barrier = threading.Barrier(2)
+
+        def book(i=i, start=start, barrier=barrier):
+            connection = http.client.HTTPConnection(server.hostname, server.port, timeout=60,
+                                                    source_address=(_source(i), 0))
+            connection.connect()
+            barrier.wait()
+            connection.request("POST", path, body=json.dumps({
+                "service_id": service.id, "start_datetime": start.isoformat(), "name": "Returning",
+                "email": f"returning{i}@example.com"}), headers={"Content-Type": "application/json"})
+            statuses.append(connection.getresponse().status)
+            connection.close()
+
+        def purge(barrier=barrier):
+            barrier.wait()
+            with unit_of_work() as work:
+                deleted.append(purge_expired(work, months=24, now=dt.datetime.now(dt.UTC))[
+                    "unconfirmed_clients_deleted"])
+
+        threads = [threading.Thread(target=book), threading.Thread(target=purge)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert statuses == [202] * rounds
+    held = rows(m.Appointment, status=m.AppointmentStatus.held)
+    assert len(held) == rounds and all(a.client_id is not None for a in held)
+    clients = {c.id: c.email for c in rows(m.Client)}
+    assert sorted(clients[a.client_id] for a in held) == sorted(f"returning{i}@example.com"
+                                                                for i in range(rounds))
+    # Each round's lapsed hold went with its client, or stayed because the booking found that client first.
+    assert sum(deleted) + len(rows(m.Appointment, status=m.AppointmentStatus.expired)) == rounds

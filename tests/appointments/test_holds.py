@@ -13,6 +13,7 @@ from shared import models as m
 from shared.appointments import holds
 from shared.config import reset_settings
 from shared.db import unit_of_work
+from shared.privacy.retention import purge_expired
 from tests.appointments.conftest import at, future_weekday
 from tests.factories import bearer, headers_for, make_admin, make_block, make_professional, make_service
 from tests.pages.browser import read_mail
@@ -206,47 +207,93 @@ def test_the_sweep_expires_the_holds_past_their_time_only(http, rows, page):
     assert len(rows(m.AuditLog, action="appointment.hold_expired")) == 2
 
 
-def test_the_client_list_leaves_out_who_never_confirmed_a_booking(http, rows, page):
-    professional, service = page
-    day = future_weekday()
-    headers = headers_for(professional)
+class Visitors:
+    """People booking on the page from addresses of their own, and the professional's client list."""
 
-    def hold(hour: int, email: str, address: str) -> int:
-        response = http.post(_url(professional), json=_body(service, at(day, hour), email=email),
-                             environ_base={"REMOTE_ADDR": address})
+    def __init__(self, http, page):
+        (self.professional, self.service), self.http = page, http
+        self.day, self.headers = future_weekday(), headers_for(self.professional)
+        self.addresses = 0
+
+    def hold(self, hour: int, email: str) -> int:
+        self.addresses += 1
+        body = _body(self.service, at(self.day, hour), email)
+        address = {"REMOTE_ADDR": f"198.51.100.{self.addresses}"}
+        response = self.http.post(_url(self.professional), json=body, environ_base=address)
         assert response.status_code == 202, response.json
         return response.json["id"]
 
-    def listed(query: str = "") -> list[str]:
-        response = http.get(f"/clients?limit=100{query}", headers=headers)
+    def listed(self, query: str = "") -> list[str]:
+        response = self.http.get(f"/clients?limit=100{query}", headers=self.headers)
         assert response.status_code == 200, response.json
         assert response.json["total"] == len(response.json["items"])
         return sorted(client["email"] for client in response.json["items"])
 
-    known = http.post("/clients", headers=headers, json={"name": "Ana", "email": "ana@example.com"})
-    assert known.status_code == 201, known.json
-    eva = hold(9, "eva@example.com", "198.51.100.1")      # lapses, and later books again and confirms
-    hold(10, "ivan@example.com", "198.51.100.2")           # still waiting for the click
-    ana = hold(11, "ana@example.com", "198.51.100.3")      # the professional's own client: lapses
-    luz = hold(12, "luz@example.com", "198.51.100.4")      # lapses, but the professional wrote to the row
-    for lapsed in (eva, ana, luz):
-        _expire_hold(lapsed)
-    with unit_of_work() as uow:
-        assert holds.expire(uow) == 3
-    assert len(rows(m.Client)) == 4
-    assert listed() == ["ana@example.com"]
-    assert listed("&q=example") == ["ana@example.com"]
+    def lapse(self, *appointment_ids: int) -> None:
+        for appointment_id in appointment_ids:
+            _expire_hold(appointment_id)
+        with unit_of_work() as uow:
+            assert holds.expire(uow) == len(appointment_ids)
 
-    [luz_row] = rows(m.Client, email="luz@example.com")
-    changed = http.put(f"/clients/{luz_row.id}", headers=headers, json={"phone": "+34 600 000 000"})
-    assert changed.status_code == 200, changed.json
-    again = hold(12, "eva@example.com", "198.51.100.5")
+    def professional_client(self, name: str, email: str) -> None:
+        response = self.http.post("/clients", headers=self.headers, json={"name": name, "email": email})
+        assert response.status_code == 201, response.json
+
+    def professional_writes(self, client_id: int) -> None:
+        response = self.http.put(f"/clients/{client_id}", headers=self.headers,
+                                 json={"phone": "+34 600 000 000"})
+        assert response.status_code == 200, response.json
+
+
+def test_the_client_list_leaves_out_who_never_confirmed_a_booking(http, rows, page):
+    visitors = Visitors(http, page)
+    visitors.professional_client("Ana", "ana@example.com")
+    eva = visitors.hold(9, "eva@example.com")      # lapses, and later books again and confirms
+    visitors.hold(10, "ivan@example.com")           # still waiting for the click
+    ana = visitors.hold(11, "ana@example.com")      # the professional's own client: lapses
+    luz = visitors.hold(12, "luz@example.com")      # lapses, but the professional wrote to the row
+    visitors.lapse(eva, ana, luz)
+    assert len(rows(m.Client)) == 4
+    assert visitors.listed() == ["ana@example.com"]
+    assert visitors.listed("&q=example") == ["ana@example.com"]
+
+    visitors.professional_writes(rows(m.Client, email="luz@example.com")[0].id)
+    again = visitors.hold(12, "eva@example.com")
     assert http.post(f"/appointments{_confirm_path(again)}").status_code == 200
 
-    assert listed() == ["ana@example.com", "eva@example.com", "luz@example.com"]
+    assert visitors.listed() == ["ana@example.com", "eva@example.com", "luz@example.com"]
     assert len(rows(m.Client)) == 4  # Eva's second booking found her first row
-    assert http.get(f"/clients/{rows(m.Client, email='ivan@example.com')[0].id}",
-                    headers=headers).status_code == 200  # left out of the list, not hidden from its link
+    # Left out of the list, not hidden from its own link.
+    ivan = rows(m.Client, email="ivan@example.com")[0].id
+    assert http.get(f"/clients/{ivan}", headers=visitors.headers).status_code == 200
+
+
+def test_retention_deletes_who_never_confirmed_with_their_holds(http, rows, page):
+    visitors = Visitors(http, page)
+    visitors.professional_client("Ana", "ana@example.com")
+    eva = visitors.hold(9, "eva@example.com")
+    ivan = visitors.hold(10, "ivan@example.com")
+    ana = visitors.hold(11, "ana@example.com")
+    luz = visitors.hold(12, "luz@example.com")
+    assert http.post(f"/appointments{_confirm_path(ivan)}").status_code == 200
+    visitors.lapse(eva, ana, luz)
+    visitors.professional_writes(rows(m.Client, email="luz@example.com")[0].id)
+    now = dt.datetime.now(dt.UTC)
+
+    def purge(at_time: dt.datetime) -> int:
+        with unit_of_work() as uow:
+            return purge_expired(uow, months=24, now=at_time)["unconfirmed_clients_deleted"]
+
+    assert purge(now) == 0  # lapsed minutes ago: kept for the retention period
+    assert purge(now + dt.timedelta(days=25 * 31)) == 1
+
+    assert [c.email for c in rows(m.Client)] == ["ana@example.com", "ivan@example.com", "luz@example.com"]
+    assert sorted(a.id for a in rows(m.Appointment)) == sorted([ivan, ana, luz])
+    assert rows(m.Notification, appointment_id=eva) == [] and rows(m.PublicLink, appointment_id=eva) == []
+    assert visitors.listed() == ["ana@example.com", "ivan@example.com", "luz@example.com"]
+    visitors.hold(9, "eva@example.com")  # she may book again: a new row, left out until she confirms
+    assert len(rows(m.Client)) == 4 and visitors.listed() == ["ana@example.com", "ivan@example.com",
+                                                              "luz@example.com"]
 
 
 def test_one_address_holds_at_most_three_open_bookings(http, rows, page, monkeypatch):

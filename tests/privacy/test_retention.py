@@ -40,7 +40,7 @@ def _rows(db_engine, sql):
 def test_old_notifications_go_and_old_audit_rows_keep_only_what_happened(records, uow, db_engine):
     done = purge_expired(uow, months=24, now=NOW)
 
-    assert done == {"notifications_deleted": 1, "audit_logs_stripped": 1}
+    assert done == {"notifications_deleted": 1, "audit_logs_stripped": 1, "unconfirmed_clients_deleted": 0}
     assert _rows(db_engine, "SELECT created_at FROM notifications") == [(RECENT,)]
     assert sorted(_rows(db_engine, "SELECT created_at, action, entity_id, ip_address::text, metadata::text "
                                    "FROM audit_logs")) == [
@@ -52,11 +52,13 @@ def test_old_notifications_go_and_old_audit_rows_keep_only_what_happened(records
 def test_a_second_run_finds_nothing_more(records, uow):
     purge_expired(uow, months=24, now=NOW)
 
-    assert purge_expired(uow, months=24, now=NOW) == {"notifications_deleted": 0, "audit_logs_stripped": 0}
+    assert purge_expired(uow, months=24, now=NOW) == {"notifications_deleted": 0, "audit_logs_stripped": 0,
+                                                      "unconfirmed_clients_deleted": 0}
 
 
 def test_the_period_is_a_setting_in_months(records, uow, db_engine):
-    assert purge_expired(uow, months=1, now=NOW) == {"notifications_deleted": 2, "audit_logs_stripped": 2}
+    assert purge_expired(uow, months=1, now=NOW) == {"notifications_deleted": 2, "audit_logs_stripped": 2,
+                                                     "unconfirmed_clients_deleted": 0}
 
 
 def test_the_retention_setting_is_validated():
