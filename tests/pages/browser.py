@@ -72,16 +72,8 @@ class Browser:
         mark on its window; the next document, in the same frame, starts without it."""
         self.driver.execute_script("window.agendaTestLeaving = true")
         element.click()
-
-        def arrived(driver):
-            try:
-                return driver.execute_script(
-                    "return !window.agendaTestLeaving && document.readyState === 'complete'")
-            except WebDriverException as error:
-                if _between_pages(error):
-                    return False
-                raise
-        WebDriverWait(self.driver, 10).until(arrived)
+        self._until(lambda driver: driver.execute_script(
+            "return !window.agendaTestLeaving && document.readyState === 'complete'"))
 
     def type(self, css: str, value: str) -> None:
         field = self.find(css)
@@ -89,30 +81,28 @@ class Browser:
         field.send_keys(value)
 
     def wait_for(self, css: str):
-        def found(driver):
-            try:
-                return driver.find_element(By.CSS_SELECTOR, css)
-            except NoSuchElementException:
-                return False
-            except WebDriverException as error:
-                if _between_pages(error):
-                    return False
-                raise
-        return WebDriverWait(self.driver, 10).until(found)
+        return self._until(lambda driver: driver.find_element(By.CSS_SELECTOR, css))
 
     def wait_for_text(self, css: str, text: str) -> str:
         """The element's text once it shows `text` (the page before a form's answer may hold that element)."""
         def shown(driver):
+            found = driver.find_element(By.CSS_SELECTOR, css).text
+            return found if text in found else False
+        return self._until(shown)
+
+    def _until(self, look):
+        """What `look(driver)` returns once it is something, within 10 s; an element not there yet, or
+        read while the next page replaces the one it was found in, counts as not yet."""
+        def attempt(driver):
             try:
-                found = driver.find_element(By.CSS_SELECTOR, css).text
+                return look(driver)
             except NoSuchElementException:
                 return False
             except WebDriverException as error:
                 if _between_pages(error):
                     return False
                 raise
-            return found if text in found else False
-        return WebDriverWait(self.driver, 10).until(shown)
+        return WebDriverWait(self.driver, 10).until(attempt)
 
     def zone(self, name: str) -> None:
         """The browser's own time zone (what the page's script detects)."""
