@@ -29,6 +29,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     and_,
+    exists,
     func,
     or_,
     text,
@@ -449,6 +450,25 @@ def takes_its_time(now):
     expired (the slots, the overlap checks and the caps all read it through here)."""
     return or_(Appointment.status.in_(ACTIVE_STATUSES),
                and_(Appointment.status == AppointmentStatus.held, Appointment.hold_expires_at > now))
+
+
+# The statuses of a public booking its client has not confirmed from their email (live or lapsed).
+UNCONFIRMED_STATUSES = (AppointmentStatus.held, AppointmentStatus.expired)
+
+
+def came_only_with_unconfirmed_bookings():
+    """The clients the public page wrote down for bookings they never confirmed from their email: the row
+    was written in the transaction of one of their holds (created_at is the transaction's time, theirs
+    alike), nobody has changed it since, and they have no appointment but such holds. The address was
+    never proved to be theirs: the professional's client list and the counts of clients leave them out,
+    and retention deletes them. Confirming a booking, or a booking, change or note by the professional,
+    makes them a client like any other."""
+    held_with_it = exists().where(Appointment.client_id == Client.id,
+                                  Appointment.status.in_(UNCONFIRMED_STATUSES),
+                                  Appointment.created_at == Client.created_at)
+    anything_else = exists().where(Appointment.client_id == Client.id,
+                                   Appointment.status.not_in(UNCONFIRMED_STATUSES))
+    return and_(Client.notes.is_(None), Client.updated_at == Client.created_at, held_with_it, ~anything_else)
 
 
 class AppointmentRequest(Base):

@@ -14,7 +14,15 @@ from shared.accounts import service as accounts
 from shared.accounts.common import NO_ORIGIN, Origin
 from shared.errors import NotFound, ValidationFailed
 from shared.fields import MAX_ID
-from shared.models import Appointment, AppointmentStatus, Client, Professional, Service, User
+from shared.models import (
+    Appointment,
+    AppointmentStatus,
+    Client,
+    Professional,
+    Service,
+    User,
+    came_only_with_unconfirmed_bookings,
+)
 
 STATUSES = tuple(status.value for status in AppointmentStatus)
 # A hold nobody confirmed never became an appointment: counted apart (`expired`), never in the total, a
@@ -87,7 +95,8 @@ def get_professional(uow, *, professional_id: int) -> ProfessionalDetail:
         select(func.count(), func.count().filter(Service.is_active))
         .where(Service.professional_id == professional_id)).one()
     clients = session.scalar(select(func.count()).select_from(Client)
-                             .where(Client.professional_id == professional_id))
+                             .where(Client.professional_id == professional_id,
+                                    ~came_only_with_unconfirmed_bookings()))
     by_status = session.execute(
         select(Appointment.status, func.count()).where(Appointment.professional_id == professional_id)
         .group_by(Appointment.status)).all()
@@ -161,7 +170,7 @@ def get_stats(uow, *, start: dt.datetime, end: dt.datetime, limit: int, offset: 
     """Appointments by status, clients and active services over [start, end): platform totals, and a page
     of professionals, busiest first. Two statements, whatever the number of professionals."""
     in_period = (Appointment.start_datetime >= start, Appointment.start_datetime < end)
-    new_client = (Client.created_at >= start, Client.created_at < end)
+    new_client = (Client.created_at >= start, Client.created_at < end, ~came_only_with_unconfirmed_bookings())
     session = uow.session
 
     appointments = select(*_status_columns(),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from shared.errors import Conflict, NotFound
 from shared.fields import MAX_ID
-from shared.models import Appointment, AppointmentStatus, Client, Service
+from shared.models import Client, Service, came_only_with_unconfirmed_bookings
 
 CLIENT_EMAIL_UNIQUE = "uq_clients_professional_id_email"
 DUPLICATE_EMAIL = "A client with this email already exists."
@@ -88,22 +88,6 @@ def like_pattern(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, with the user's own %, _ and \\ taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-# The statuses of a public booking its client has not confirmed from their email (live or lapsed).
-UNCONFIRMED = (AppointmentStatus.held, AppointmentStatus.expired)
-
-
-def came_only_with_unconfirmed_bookings():
-    """A client the public page wrote for a booking they never confirmed from their email: the row was
-    written in the transaction of one of their holds (created_at is the transaction's time, theirs alike),
-    nobody has changed it since, and they have no appointment but such holds. The address was never
-    proved to be theirs, so the professional's client list leaves them out; confirming a booking, or a
-    booking, change or note by the professional, makes them a client like any other."""
-    held_with_it = exists().where(Appointment.client_id == Client.id, Appointment.status.in_(UNCONFIRMED),
-                                  Appointment.created_at == Client.created_at)
-    anything_else = exists().where(Appointment.client_id == Client.id, Appointment.status.not_in(UNCONFIRMED))
-    return and_(Client.notes.is_(None), Client.updated_at == Client.created_at, held_with_it, ~anything_else)
 
 
 def client_search(*, professional_id: int, name: str | None = None, email: str | None = None,

@@ -9,8 +9,14 @@ from sqlalchemy import delete, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.appointments.rules import public_booking_lock
-from shared.catalog.service import came_only_with_unconfirmed_bookings
-from shared.models import Appointment, AppointmentStatus, AuditLog, Client, Notification
+from shared.models import (
+    Appointment,
+    AppointmentStatus,
+    AuditLog,
+    Client,
+    Notification,
+    came_only_with_unconfirmed_bookings,
+)
 
 
 def purge_expired(uow, *, months: int, now: dt.datetime) -> dict[str, int]:
@@ -36,7 +42,7 @@ def purge_expired(uow, *, months: int, now: dt.datetime) -> dict[str, int]:
 
 
 def _forget_unconfirmed_clients(session, cutoff) -> int:
-    """Delete each client the professional's list leaves out (catalog.came_only_with_unconfirmed_bookings)
+    """Delete each client the professional's list leaves out (models.came_only_with_unconfirmed_bookings)
     whose holds all lapsed before `cutoff`, and those holds (their e-mails and links go with them).
 
     A public booking by the same address may find that client row at the same moment: each client is

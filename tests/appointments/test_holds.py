@@ -245,8 +245,10 @@ class Visitors:
         assert response.status_code == 200, response.json
 
 
-def test_the_client_list_leaves_out_who_never_confirmed_a_booking(http, rows, page):
+def test_the_client_list_leaves_out_who_never_confirmed_a_booking(http, uow, rows, page):
     visitors = Visitors(http, page)
+    admin = bearer(make_admin(uow.session, email="ops@example.com"))
+    uow.commit()
     visitors.professional_client("Ana", "ana@example.com")
     eva = visitors.hold(9, "eva@example.com")      # lapses, and later books again and confirms
     visitors.hold(10, "ivan@example.com")           # still waiting for the click
@@ -256,6 +258,11 @@ def test_the_client_list_leaves_out_who_never_confirmed_a_booking(http, rows, pa
     assert len(rows(m.Client)) == 4
     assert visitors.listed() == ["ana@example.com"]
     assert visitors.listed("&q=example") == ["ana@example.com"]
+    # The operator's counts of clients leave them out too.
+    detail = http.get(f"/admin/professionals/{visitors.professional.id}", headers=admin)
+    assert detail.status_code == 200 and detail.json["counts"]["clients"] == 1, detail.json
+    new_clients = http.get("/admin/stats", headers=admin).json["totals"]["new_clients"]
+    assert new_clients == 1
 
     visitors.professional_writes(rows(m.Client, email="luz@example.com")[0].id)
     again = visitors.hold(12, "eva@example.com")
