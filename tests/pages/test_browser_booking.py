@@ -164,6 +164,9 @@ def test_times_follow_the_browser_time_zone(browser, practice):
     assert "tz=America%2FBogota" in browser.driver.current_url
     note = browser.text("#zone-note")
     assert "America/Bogota" in note and "Europe/Madrid" in note
+    # A day ahead, whose first time is the block's first: today's may have passed, or be within the notice.
+    browser.follow(browser.all("ul.days a")[2])
+    assert "tz=America%2FBogota" in browser.driver.current_url
     label = browser.find("ul.slot-list li label")
     slot_value = browser.find("ul.slot-list li input").get_attribute("value")
     start = dt.datetime.fromisoformat(slot_value)
