@@ -26,6 +26,8 @@ UNRESPONSIVE_GRACE_MS = 1000
 # Seconds to open a connection (libpq's smallest useful value); a stopped server's listen queue accepts
 # the TCP connection and then never answers the start-up message.
 CONNECT_TIMEOUT = 2
+# The session time zone of every connection ("UTC" exactly: psycopg gives datetime.UTC for it).
+SESSION_TIME_ZONE = "UTC"
 
 
 class BoundedConnection(psycopg.Connection):
@@ -52,15 +54,20 @@ def make_engine(url: str, *, statement_timeout_ms: int | None = None, lock_timeo
                 **kwargs) -> Engine:
     """An engine with settings that suit short requests behind PgBouncer.
 
-    With statement_timeout_ms, every connection runs with that statement_timeout (and lock_timeout, when
-    given) and waits for the server at most UNRESPONSIVE_GRACE_MS longer.
+    Every connection's session time zone is UTC, whatever the server's default: timestamps then arrive
+    with Python's own UTC tzinfo, which the slot engine and the views convert from far faster than from
+    a zoneinfo such as Etc/UTC (about a tenth of a slots request, make bench case 2), and no SQL reads a
+    date in the server's zone. With statement_timeout_ms, every connection runs with that
+    statement_timeout (and lock_timeout, when given) and waits for the server at most
+    UNRESPONSIVE_GRACE_MS longer.
     """
     connect_args = {"connect_timeout": CONNECT_TIMEOUT, "prepare_threshold": None}
+    options = [f"-c TimeZone={SESSION_TIME_ZONE}"]
     if statement_timeout_ms is not None:
-        options = [f"-c statement_timeout={statement_timeout_ms}"]
+        options.append(f"-c statement_timeout={statement_timeout_ms}")
         if lock_timeout_ms is not None:
             options.append(f"-c lock_timeout={lock_timeout_ms}")
-        connect_args["options"] = " ".join(options)
+    connect_args["options"] = " ".join(options)
     connect_args.update(kwargs.pop("connect_args", {}))
     engine = create_engine(
         url,

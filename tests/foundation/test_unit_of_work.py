@@ -70,3 +70,36 @@ def test_a_failed_commit_runs_no_hook(db_url, calls):
             uow.commit()
 
     assert calls == []
+
+
+def test_connections_run_in_utc_whatever_the_servers_default(db_url, db_engine):
+    # A role whose default time zone is far from UTC stands for a server configured in local time.
+    import datetime as dt
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    from shared.db import make_engine
+
+    role = f"agenda_zone_probe_{uuid.uuid4().hex[:12]}"  # roles are the cluster's: one per run
+    with db_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+        admin.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        admin.execute(text(f"CREATE ROLE {role} LOGIN"))
+        admin.execute(text(f"ALTER ROLE {role} SET timezone = 'Pacific/Chatham'"))
+    engine = make_engine(make_url(db_url).set(username=role).render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            zone, moment = conn.execute(text("SELECT current_setting('TimeZone'), "
+                                             "timestamptz '2027-03-28 01:30:00+00'")).one()
+        assert zone == "UTC"
+        assert moment.tzinfo is dt.UTC and moment == dt.datetime(2027, 3, 28, 1, 30, tzinfo=dt.UTC)
+        # Without the engine's setting the role's zone applies, as the server would give it.
+        plain = make_engine(make_url(db_url).set(username=role).render_as_string(hide_password=False),
+                            connect_args={"options": ""})
+        with plain.connect() as conn:
+            assert conn.execute(text("SELECT current_setting('TimeZone')")).scalar() == "Pacific/Chatham"
+        plain.dispose()
+    finally:
+        engine.dispose()
+        with db_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+            admin.execute(text(f"DROP ROLE {role}"))
