@@ -35,20 +35,22 @@ def purge_expired(uow, *, months: int, now: dt.datetime) -> dict[str, int]:
                                    AuditLog.metadata_ != literal({}, JSONB)))
         .values(ip_address=None, metadata_=literal({}, JSONB)), execution_options=bulk
     ).rowcount
-    clients = _forget_unconfirmed_clients(session, cutoff)
     uow.commit()
+    clients = _forget_unconfirmed_clients(uow, cutoff)
     return {"notifications_deleted": notifications, "audit_logs_stripped": audit_rows,
             "unconfirmed_clients_deleted": clients}
 
 
-def _forget_unconfirmed_clients(session, cutoff) -> int:
+def _forget_unconfirmed_clients(uow, cutoff) -> int:
     """Delete each client the professional's list leaves out (models.came_only_with_unconfirmed_bookings)
     whose holds all lapsed before `cutoff`, and those holds (their e-mails and links go with them).
 
     A public booking by the same address may find that client row at the same moment: each client is
     taken under the advisory lock those bookings take, then its row lock, and checked again by a statement
     that starts after both, so a booking is either seen (the client stays) or comes after (and writes a
-    new client row)."""
+    new client row). Each client is a transaction of its own, so the locks are held for one client at a
+    time, however many a first run finds."""
+    session = uow.session
     lapsed_long_ago = ~exists().where(
         Appointment.client_id == Client.id,
         or_(Appointment.status != AppointmentStatus.expired, Appointment.hold_expires_at >= cutoff))
@@ -63,8 +65,10 @@ def _forget_unconfirmed_clients(session, cutoff) -> int:
             func.concat(prefix, professional_id, suffix), 0))))
         session.execute(select(Client.id).where(Client.id == client_id).with_for_update())
         if session.scalar(select(Client.id).where(Client.id == client_id, forgettable)) is None:
+            uow.rollback()
             continue
         session.execute(delete(Appointment).where(Appointment.client_id == client_id), execution_options=bulk)
         session.execute(delete(Client).where(Client.id == client_id), execution_options=bulk)
+        uow.commit()
         deleted += 1
     return deleted

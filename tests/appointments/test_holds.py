@@ -284,6 +284,7 @@ def test_retention_deletes_who_never_confirmed_with_their_holds(http, rows, page
     luz = visitors.hold(12, "luz@example.com")
     assert http.post(f"/appointments{_confirm_path(ivan)}").status_code == 200
     visitors.lapse(eva, ana, luz)
+    visitors.lapse(visitors.hold(9, "zoe@example.com"))  # in Eva's lapsed time
     visitors.professional_writes(rows(m.Client, email="luz@example.com")[0].id)
     now = dt.datetime.now(dt.UTC)
 
@@ -292,7 +293,7 @@ def test_retention_deletes_who_never_confirmed_with_their_holds(http, rows, page
             return purge_expired(uow, months=24, now=at_time)["unconfirmed_clients_deleted"]
 
     assert purge(now) == 0  # lapsed minutes ago: kept for the retention period
-    assert purge(now + dt.timedelta(days=25 * 31)) == 1
+    assert purge(now + dt.timedelta(days=25 * 31)) == 2  # Eva and Zoe
 
     assert [c.email for c in rows(m.Client)] == ["ana@example.com", "ivan@example.com", "luz@example.com"]
     assert sorted(a.id for a in rows(m.Appointment)) == sorted([ivan, ana, luz])
