@@ -452,6 +452,12 @@ def takes_its_time(now):
                and_(Appointment.status == AppointmentStatus.held, Appointment.hold_expires_at > now))
 
 
+def lapsed_hold(now):
+    """The holds past their expiry at `now` and not yet marked expired: they keep no time (takes_its_time),
+    and a command taking their time, or the sweep, marks them (appointments.holds)."""
+    return and_(Appointment.status == AppointmentStatus.held, Appointment.hold_expires_at <= now)
+
+
 # The statuses of a public booking its client has not confirmed from their email (live or lapsed).
 UNCONFIRMED_STATUSES = (AppointmentStatus.held, AppointmentStatus.expired)
 

@@ -19,7 +19,7 @@ import datetime as dt
 import functools
 import math
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import String, bindparam, func, select, update
 
 from shared.appointments import lookups, notices
 from shared.appointments.actors import SYSTEM, Actor
@@ -28,7 +28,7 @@ from shared.appointments.views import ClientAppointmentView, answer
 from shared.clock import utcnow
 from shared.config import get_settings
 from shared.errors import Gone, RateLimited
-from shared.models import Appointment, AppointmentStatus, Professional
+from shared.models import Appointment, AppointmentStatus, Professional, lapsed_hold
 
 HELD, EXPIRED = AppointmentStatus.held, AppointmentStatus.expired
 
@@ -59,7 +59,7 @@ def check_limits(session, professional: Professional, client_key: str, now: dt.d
                           retry_after=_seconds_until(counts.first_by_professional, now))
 
 
-_HOLD_LOCK = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key"), 0)))
+_HOLD_LOCK = select(lookups.transaction_lock(bindparam("key", type_=String)))
 
 
 @functools.cache
@@ -99,7 +99,7 @@ def expire(uow, *, now: dt.datetime | None = None) -> int:
 def _expire_held(*where):
     table = Appointment.__table__
     return (update(table)
-            .where(table.c.status == HELD, table.c.hold_expires_at <= bindparam("at"), *where)
+            .where(lapsed_hold(bindparam("at")), *where)
             .values(status=EXPIRED, hold_client_key=None)
             .returning(table.c.id, table.c.professional_id, table.c.hold_expires_at))
 

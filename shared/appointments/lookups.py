@@ -67,15 +67,21 @@ def page_and_service(session, slug: str, service_id: int, *,
     return row[0], row[1]
 
 
+def transaction_lock(*key):
+    """PostgreSQL's transaction-scoped advisory lock on a text key (its parts, concatenated), hashed to 64
+    bits: whoever takes the same key waits until this transaction ends. Every advisory lock of the
+    appointments is spelled here, so the same key is always the same lock."""
+    return func.pg_advisory_xact_lock(func.hashtextextended(func.concat(*key), 0))
+
+
 @functools.cache
 def _page_statement(lock: bool, valid_service_id: bool):
     # Built once per variant with bound parameters: building and cache-keying it on every public booking
     # cost more Python time than running it.
     columns: list = [Professional, Service]
     if lock:
-        columns.append(func.pg_advisory_xact_lock(func.hashtextextended(
-            func.concat(bindparam("lock_prefix", type_=String), Professional.id,
-                        bindparam("lock_suffix", type_=String)), 0)))
+        columns.append(transaction_lock(bindparam("lock_prefix", type_=String), Professional.id,
+                                        bindparam("lock_suffix", type_=String)))
     return (
         select(*columns)
         .options(joinedload(Professional.settings), joinedload(Professional.user))

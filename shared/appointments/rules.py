@@ -36,12 +36,12 @@ from shared.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentRequest,
-    AppointmentStatus,
     Client,
     Professional,
     RequestStatus,
     Service,
     TimeOff,
+    lapsed_hold,
     takes_its_time,
 )
 
@@ -113,8 +113,7 @@ def _public_booking_counts():
     lapsed = (
         select(func.count()).select_from(Appointment)
         .where(Appointment.professional_id == bindparam("cap_professional_id"),
-               Appointment.status == AppointmentStatus.held,
-               Appointment.hold_expires_at <= bindparam("cap_now"),
+               lapsed_hold(bindparam("cap_now")),
                Appointment.start_datetime < bindparam("hold_end"),
                Appointment.end_datetime > bindparam("hold_start"))
         .scalar_subquery()

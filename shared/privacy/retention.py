@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import delete, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared.appointments.lookups import transaction_lock
 from shared.appointments.rules import public_booking_lock
 from shared.models import (
     Appointment,
@@ -61,8 +62,7 @@ def _forget_unconfirmed_clients(uow, cutoff) -> int:
     deleted = 0
     for client_id, professional_id, email in candidates:
         prefix, suffix = public_booking_lock(email)
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(
-            func.concat(prefix, professional_id, suffix), 0))))
+        session.execute(select(transaction_lock(prefix, professional_id, suffix)))
         session.execute(select(Client.id).where(Client.id == client_id).with_for_update())
         if session.scalar(select(Client.id).where(Client.id == client_id, forgettable)) is None:
             uow.rollback()
